@@ -1,0 +1,60 @@
+# Copyright (c) tstkd_plugin contributors.
+"""Export the student of a distillation checkpoint as a plain mm checkpoint.
+
+The result has the task model's own keys (no ``architecture.`` prefix, no
+teacher, no distiller or augmenter state) and nothing but tensors and strings,
+so the task library's own tools load it, e.g. mmpretrain's ``tools/test.py``
+with the student's config.
+
+Example:
+    python tools/export_student.py work_dirs/kd/epoch_8.pth student.pth
+"""
+import argparse
+import os
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict
+
+import torch
+
+import tstkd_plugin  # noqa: F401  (safe loading of mmengine checkpoints)
+
+STUDENT_PREFIX = 'architecture.'
+
+
+def student_state_dict(state_dict: Dict[str, torch.Tensor]) -> OrderedDict:
+    """Keys under ``architecture.`` with the prefix removed."""
+    student = OrderedDict((k[len(STUDENT_PREFIX):], v)
+                          for k, v in state_dict.items()
+                          if k.startswith(STUDENT_PREFIX))
+    if not student:
+        some = ', '.join(list(state_dict)[:5])
+        raise ValueError(
+            f'no key starts with {STUDENT_PREFIX!r} (found: {some}, ...): '
+            'expected the checkpoint of an mmrazor distillation algorithm.')
+    return student
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('checkpoint', help='distillation checkpoint (.pth)')
+    parser.add_argument('out', help='where to write the student checkpoint')
+    args = parser.parse_args()
+
+    checkpoint = torch.load(args.checkpoint, map_location='cpu')
+    state_dict = checkpoint.get('state_dict', checkpoint) \
+        if isinstance(checkpoint, dict) else None
+    if not isinstance(state_dict, dict):
+        raise ValueError(f'{args.checkpoint}: expected a checkpoint dict with '
+                         f'a state_dict, got {type(checkpoint).__name__}')
+    student = student_state_dict(state_dict)
+    meta = dict(
+        exported_from=osp.abspath(args.checkpoint),
+        exporter=f'tstkd_plugin {tstkd_plugin.__version__}')
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    torch.save(dict(state_dict=student, meta=meta), args.out)
+    print(f'{len(student)} student tensors written to {args.out}')
+
+
+if __name__ == '__main__':
+    main()

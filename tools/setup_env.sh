@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Create or refresh the virtual environment at .venv/ with the pinned CPU stack.
+#
+# mmcv 2.1.0 has no wheel on PyPI for this torch, so it is built from its sdist once
+# (about 12 minutes on 2 cores) and the wheel is cached outside the repo, keyed by the
+# torch and Python versions, so later set-ups on the same machine reuse it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TORCH_VERSION=${TORCH_VERSION:-2.14.1}
+TORCHVISION_VERSION=${TORCHVISION_VERSION:-0.29.1}
+MMCV_VERSION=2.1.0
+PYTHON=${PYTHON:-python3.11}
+VENV=.venv
+CACHE_DIR=${TSTKD_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tstkd_plugin}
+STAMP=$VENV/.tstkd-setup-stamp
+
+# The stamp records what the environment was built from; a change refreshes it.
+want_stamp=$(cat requirements/pinned.txt setup.py tools/setup_env.sh | sha256sum | cut -d' ' -f1)
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ]; then
+  echo "[setup] .venv is up to date"
+  exit 0
+fi
+
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+PIP="$VENV/bin/python -m pip"
+$PIP install -q --upgrade pip 'setuptools<81' wheel
+
+echo "[setup] torch==$TORCH_VERSION torchvision==$TORCHVISION_VERSION"
+$PIP install -q "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION"
+
+py_tag=$($VENV/bin/python -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+wheel_dir="$CACHE_DIR/mmcv-$MMCV_VERSION-torch$TORCH_VERSION-$py_tag"
+if ! ls "$wheel_dir"/mmcv-*.whl >/dev/null 2>&1; then
+  echo "[setup] building mmcv $MMCV_VERSION with CPU ops (one time, ~12 min) into $wheel_dir"
+  build=$(mktemp -d)
+  $PIP download -q --no-deps --no-build-isolation --no-binary :all: "mmcv==$MMCV_VERSION" -d "$build"
+  tar -xzf "$build"/mmcv-$MMCV_VERSION.tar.gz -C "$build"
+  # torch >= 2.14 headers require C++20; mmcv 2.1.0's setup.py asks for C++17.
+  sed -i "s/'-std=c++17'/'-std=c++20'/g" "$build/mmcv-$MMCV_VERSION/setup.py"
+  $PIP install -q ninja 'setuptools<81'
+  mkdir -p "$wheel_dir.partial"
+  MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-2} \
+    $PIP wheel --no-build-isolation --no-deps -w "$wheel_dir.partial" "$build/mmcv-$MMCV_VERSION"
+  # Publish atomically so an interrupted build is never taken for a finished one.
+  rm -rf "$wheel_dir" && mv "$wheel_dir.partial" "$wheel_dir"
+  rm -rf "$build"
+fi
+$PIP install -q --no-deps "$wheel_dir"/mmcv-*.whl
+# mmcv's own runtime requirements (its wheel was installed without them)
+$PIP install -q addict packaging Pillow pyyaml yapf "opencv-python<4.12"
+
+$PIP install -q -r requirements/pinned.txt
+SETUPTOOLS_ENABLE_FEATURES=legacy-editable $PIP install -q --no-deps --no-build-isolation -e .
+$VENV/bin/python -c "import tstkd_plugin, mmcv.ops; print('[setup] ok: tstkd_plugin', tstkd_plugin.__version__)"
+echo "$want_stamp" > "$STAMP"

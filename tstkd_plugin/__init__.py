@@ -1,0 +1,15 @@
+# Copyright (c) tstkd_plugin contributors.
+"""tstkd_plugin: TST, DIST and SoKD knowledge distillation for mmrazor.
+
+Importing the package applies the compatibility fixes (before mmrazor is
+imported) and registers every component into mmrazor's registries.
+"""
+from .compat import apply_all as _apply_compat_fixes
+
+_apply_compat_fixes()
+
+# Registration happens on import; the order matters only for compat above.
+from . import registry  # noqa: E402,F401
+from .algorithms import *  # noqa: E402,F401,F403
+from .losses import *  # noqa: E402,F401,F403
+from .version import __version__  # noqa: E402,F401

@@ -1,0 +1,26 @@
+# Copyright (c) tstkd_plugin contributors.
+"""Fixes for the upstream incompatibilities of the verified stack.
+
+Each fix is applied on ``import tstkd_plugin`` and is a no-op where upstream
+is already fine. See README "Compatibility".
+"""
+from .checkpoint import (allow_safe_checkpoint_globals, history_buffer_getattr,
+                         trusted_checkpoints)
+from .distributed import (cpu_model_wrapper_cfg, distributed_on_cpu,
+                          patch_cpu_distributed_init)
+from .mmrazor_import import patch_mmrazor_import
+
+
+def apply_all() -> None:
+    """Apply every fix; safe to call more than once."""
+    patch_mmrazor_import()
+    allow_safe_checkpoint_globals()
+    patch_cpu_distributed_init()
+
+
+__all__ = [
+    'apply_all', 'patch_mmrazor_import', 'allow_safe_checkpoint_globals',
+    'history_buffer_getattr', 'trusted_checkpoints',
+    'patch_cpu_distributed_init', 'cpu_model_wrapper_cfg',
+    'distributed_on_cpu'
+]
