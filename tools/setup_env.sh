@@ -51,6 +51,6 @@ $PIP install -q --no-deps "$wheel_dir"/mmcv-*.whl
 $PIP install -q addict packaging Pillow pyyaml yapf "opencv-python<4.12"
 
 $PIP install -q -r requirements/pinned.txt
-SETUPTOOLS_ENABLE_FEATURES=legacy-editable $PIP install -q --no-deps --no-build-isolation -e .
+$PIP install -q --no-deps --no-build-isolation -e .
 $VENV/bin/python -c "import tstkd_plugin, mmcv.ops; print('[setup] ok: tstkd_plugin', tstkd_plugin.__version__)"
 echo "$want_stamp" > "$STAMP"

@@ -2,13 +2,17 @@
 """Fixes for the upstream incompatibilities of the verified stack.
 
 Each fix is applied on ``import tstkd_plugin`` and is a no-op where upstream
-is already fine. See README "Compatibility".
+is already fine: mmrazor importable on torch >= 2.1, mmengine checkpoints
+loadable with ``weights_only`` on torch >= 2.6, multi-process training on CPU,
+and ``package::config`` paths of editable installs. See README
+"Compatibility".
 """
 from .checkpoint import (allow_safe_checkpoint_globals, history_buffer_getattr,
                          trusted_checkpoints)
 from .distributed import (cpu_model_wrapper_cfg, distributed_on_cpu,
                           patch_cpu_distributed_init)
 from .mmrazor_import import patch_mmrazor_import
+from .package_path import patch_editable_package_path
 
 
 def apply_all() -> None:
@@ -16,11 +20,12 @@ def apply_all() -> None:
     patch_mmrazor_import()
     allow_safe_checkpoint_globals()
     patch_cpu_distributed_init()
+    patch_editable_package_path()
 
 
 __all__ = [
     'apply_all', 'patch_mmrazor_import', 'allow_safe_checkpoint_globals',
     'history_buffer_getattr', 'trusted_checkpoints',
     'patch_cpu_distributed_init', 'cpu_model_wrapper_cfg',
-    'distributed_on_cpu'
+    'distributed_on_cpu', 'patch_editable_package_path'
 ]

@@ -61,12 +61,14 @@ def cpu_model_wrapper_cfg(model_wrapper_cfg: Optional[dict]) -> dict:
 
     mmengine passes ``device_ids=[LOCAL_RANK]`` to DDP by default, which DDP
     rejects for CPU modules; ``device_ids=None`` is what it expects there.
+    Like mmengine's own default wrapper, buffers are not broadcast.
 
     Args:
         model_wrapper_cfg (dict, optional): The config's own wrapper config.
     """
     cfg = dict(model_wrapper_cfg or dict(type='MMDistributedDataParallel'))
     cfg.setdefault('device_ids', None)
+    cfg.setdefault('broadcast_buffers', False)
     return cfg
 
 

@@ -10,8 +10,8 @@ classes = ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')
 data_preprocessor = dict(
     num_classes=10,
     # mean/std of the demo training images (tools/make_demo_data.py)
-    mean=[38.0, 38.0, 38.0],
-    std=[78.0, 78.0, 78.0],
+    mean=[79.0, 79.0, 79.0],
+    std=[89.0, 89.0, 89.0],
     to_rgb=False)
 
 # No flips: a mirrored digit is another symbol.

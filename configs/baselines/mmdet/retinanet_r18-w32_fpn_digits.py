@@ -9,7 +9,7 @@ _base_ = [
 ]
 model = dict(
     data_preprocessor=dict(
-        mean=[20.0, 20.0, 20.0], std=[50.0, 50.0, 50.0], bgr_to_rgb=True),
+        mean=[25.0, 25.0, 25.0], std=[34.0, 34.0, 34.0], bgr_to_rgb=True),
     backbone=dict(
         depth=18,
         base_channels=32,

@@ -9,7 +9,7 @@ _base_ = [
 # BN, not SyncBN: SyncBN needs GPUs when training on several processes.
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(
-    mean=[20.0, 20.0, 20.0], std=[50.0, 50.0, 50.0], size=(128, 256))
+    mean=[26.0, 26.0, 26.0], std=[36.0, 36.0, 36.0], size=(128, 256))
 model = dict(
     data_preprocessor=data_preprocessor,
     pretrained=None,

@@ -1,0 +1,208 @@
+# Copyright (c) tstkd_plugin contributors.
+"""The train/test/export tools, dist_train.sh on CPU and external configs."""
+import importlib.util
+import json
+import os
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from mmengine.runner import Runner
+from mmrazor.registry import MODELS
+
+from conftest import REPO, free_port, run_python, small_run_cfg
+
+STUDENT_CLS = 'configs/baselines/mmpretrain/resnet18-w8_digits.py'
+KD_CLS = 'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py'
+MMPRETRAIN_TOOLS = osp.join(
+    osp.dirname(importlib.util.find_spec('mmpretrain').origin), '.mim',
+    'tools')
+
+
+def _load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(
+        f'tool_{name}', osp.join(REPO, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('flag', ['--local_rank', '--local-rank'])
+def test_train_tool_flags(flag, monkeypatch, tmp_path):
+    train = _load_tool('train')
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    monkeypatch.setattr(sys, 'argv', [
+        'train.py', osp.join(REPO, STUDENT_CLS), '--work-dir',
+        str(tmp_path), '--amp', '--resume', '--cfg-options',
+        'train_cfg.max_epochs=3', flag, '1'
+    ])
+    args = train.parse_args()
+    assert args.local_rank == 1 and os.environ['LOCAL_RANK'] == '1'
+    cfg = train.build_cfg(args)
+    assert cfg.work_dir == str(tmp_path)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.resume is True and cfg.train_cfg.max_epochs == 3
+
+
+@pytest.fixture(scope='module')
+def kd_checkpoint(demo_data, tmp_path_factory):
+    """A 1-epoch KD run: its checkpoint and its (reduced) config."""
+    work = str(tmp_path_factory.mktemp('kd_run'))
+    cfg = small_run_cfg(osp.join(REPO, KD_CLS), demo_data, work)
+    teacher_ckpt = osp.join(work, 'teacher.pth')
+    torch.save({'state_dict': MODELS.build(cfg.model.teacher).state_dict()},
+               teacher_ckpt)
+    cfg.model.teacher_ckpt = teacher_ckpt
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    val_top1 = runner.message_hub.get_scalar('val/accuracy/top1').current()
+    return osp.join(work, 'epoch_1.pth'), cfg, val_top1
+
+
+def test_export_student_loads_in_mmpretrain_test_tool(kd_checkpoint,
+                                                      demo_data, tmp_path):
+    ckpt, _, val_top1 = kd_checkpoint
+    out = str(tmp_path / 'student.pth')
+    result = run_python(['tools/export_student.py', ckpt, out])
+    assert result.returncode == 0, result.stderr
+    exported = torch.load(out)['state_dict']
+    full = torch.load(ckpt)['state_dict']
+    assert not any(k.startswith(('architecture.', 'teacher.', 'distiller.'))
+                   for k in exported)
+    assert set(exported) == {k[len('architecture.'):] for k in full
+                             if k.startswith('architecture.')}
+    assert torch.equal(exported['head.fc.weight'],
+                       full['architecture.head.fc.weight'])
+
+    # mmpretrain's own test tool, without tstkd_plugin, loads and scores it
+    student_cfg = small_run_cfg(osp.join(REPO, STUDENT_CLS), demo_data,
+                                str(tmp_path / 'test'))
+    student_cfg.log_level = 'INFO'
+    cfg_path = str(tmp_path / 'student_cfg.py')
+    student_cfg.dump(cfg_path)
+    result = run_python([osp.join(MMPRETRAIN_TOOLS, 'test.py'), cfg_path,
+                         out, '--work-dir', str(tmp_path / 'test')])
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert 'unexpected key' not in log and 'missing keys' not in log
+    # the same weights on the same val images: the score of the KD run
+    assert f'accuracy/top1: {val_top1:.4f}' in log
+
+
+def test_export_refuses_a_plain_checkpoint(tmp_path):
+    path = str(tmp_path / 'plain.pth')
+    torch.save({'state_dict': {'head.fc.weight': torch.zeros(1)}}, path)
+    result = run_python(['tools/export_student.py', path,
+                         str(tmp_path / 'o.pth')])
+    assert result.returncode != 0
+    assert "no key starts with 'architecture.'" in result.stderr
+
+
+def test_test_tool_scores_a_kd_checkpoint(kd_checkpoint, tmp_path):
+    ckpt, cfg, val_top1 = kd_checkpoint
+    cfg_path = str(tmp_path / 'kd_cfg.py')
+    cfg.dump(cfg_path)
+    out = str(tmp_path / 'metrics.json')
+    result = run_python(['tools/test.py', cfg_path, ckpt, '--work-dir',
+                         str(tmp_path), '--out', out])
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(out) as f:
+        metrics = json.load(f)
+    assert metrics['accuracy/top1'] == pytest.approx(val_top1)
+
+
+def test_dist_train_two_cpu_processes(demo_data, tmp_path):
+    cfg = small_run_cfg(osp.join(REPO, STUDENT_CLS), demo_data,
+                        str(tmp_path / 'work'), train_samples=16)
+    cfg.train_dataloader.batch_size = 4  # 2 ranks x 2 iterations
+    cfg.log_level = 'INFO'
+    cfg.custom_imports = dict(imports=['rank_digest_hook'],
+                              allow_failed_imports=False)
+    cfg.custom_hooks = [dict(type='RankDigestHook', out_dir=str(tmp_path))]
+    cfg_path = str(tmp_path / 'cfg.py')
+    cfg.dump(cfg_path)
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
+               PYTHONPATH=osp.join(REPO, 'tests', 'helpers'),
+               PYTHONWARNINGS='ignore')
+    import subprocess
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
+         str(tmp_path / 'work')],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    digests = [(tmp_path / f'digest_rank{r}.txt').read_text()
+               for r in (0, 1)]
+    assert digests[0] == digests[1]
+    assert osp.isfile(str(tmp_path / 'work' / 'epoch_1.pth'))
+    log = result.stdout + result.stderr
+    assert 'Epoch(train) [1][2/2]' in log  # 16 samples / (2 ranks x 4)
+
+
+EXTERNAL_CFG = '''
+# A KD config as it would live in a user's own mmpretrain project: mmpretrain
+# bases, and one line to use the plugin.
+_base_ = [
+    'mmpretrain::_base_/models/resnet18_cifar.py',
+    'mmpretrain::_base_/datasets/cifar10_bs16.py',
+    'mmpretrain::_base_/schedules/cifar10_bs128.py',
+    'mmpretrain::_base_/default_runtime.py',
+]
+custom_imports = dict(imports=['tstkd_plugin'], allow_failed_imports=False)
+data_root = {data_root!r}
+pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+train_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(_delete_=True, _scope_='mmpretrain', type='CustomDataset',
+                 data_root=data_root, ann_file='meta/train.txt',
+                 data_prefix='train', pipeline=pipeline, indices=8))
+val_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(_delete_=True, _scope_='mmpretrain', type='CustomDataset',
+                 data_root=data_root, ann_file='meta/val.txt',
+                 data_prefix='val', pipeline=pipeline, indices=8))
+test_dataloader = val_dataloader
+train_cfg = dict(max_epochs=1)
+model = dict(
+    _delete_=True,
+    _scope_='mmrazor',
+    type='CheckedSingleTeacherDistill',
+    data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor',
+                           num_classes=10, mean=[79.0] * 3, std=[89.0] * 3),
+    architecture=dict(
+        _scope_='mmpretrain', type='ImageClassifier',
+        backbone=dict(type='ResNet_CIFAR', depth=18, base_channels=8,
+                      stem_channels=8),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=64)),
+    teacher=dict(
+        _scope_='mmpretrain', type='ImageClassifier',
+        backbone=dict(type='ResNet_CIFAR', depth=18, base_channels=16,
+                      stem_channels=16),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=128)),
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(fc=dict(type='ModuleOutputs',
+                                       source='head.fc')),
+        teacher_recorders=dict(fc=dict(type='ModuleOutputs',
+                                       source='head.fc')),
+        distill_losses=dict(loss_kd=dict(type='DenseKLDivergence', tau=4)),
+        loss_forward_mappings=dict(loss_kd=dict(
+            preds_S=dict(from_student=True, recorder='fc'),
+            preds_T=dict(from_student=False, recorder='fc')))))
+'''
+
+
+def test_external_config_with_custom_imports_trains(demo_data, tmp_path):
+    cfg_path = tmp_path / 'my_project_kd.py'
+    cfg_path.write_text(
+        EXTERNAL_CFG.format(data_root=osp.join(demo_data, 'cls')))
+    # mmpretrain's own train tool: nothing imports the plugin but the config
+    result = run_python([osp.join(MMPRETRAIN_TOOLS, 'train.py'),
+                         str(cfg_path), '--work-dir', str(tmp_path / 'w')],
+                        cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert 'distill.loss_kd' in log
+    assert osp.isfile(str(tmp_path / 'w' / 'epoch_1.pth'))
