@@ -55,21 +55,91 @@ def _repoint(value: Any, data_root: str) -> Any:
     return value
 
 
+# The demo-data config of each task library; its data replaces the data of
+# configs written for the real datasets (COCO, Cityscapes, ImageNet).
+DEMO_DATA_CONFIGS = {
+    'mmpretrain': 'configs/baselines/mmpretrain/resnet18-w8_digits.py',
+    'mmdet': 'configs/baselines/mmdet/retinanet_r18-w8_fpn_digits.py',
+    'mmseg': 'configs/baselines/mmseg/pspnet_r18-w8-d8_digits.py',
+}
+DATA_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader',
+             'val_evaluator', 'test_evaluator')
+
+
+def task_library(config: str) -> str:
+    for library in DEMO_DATA_CONFIGS:
+        if f'{os.sep}{library}{os.sep}' in config:
+            return library
+    raise ValueError(f'no task library folder in {config}')
+
+
+def is_demo_config(cfg: Config) -> bool:
+    """Whether a config trains on the demo data (else: a real dataset)."""
+    return DEMO_PREFIX in str(cfg.to_dict())
+
+
+def use_demo_data(cfg: Config, library: str) -> None:
+    """Give a config for a real dataset the demo data of its task."""
+    demo = Config.fromfile(osp.join(REPO, DEMO_DATA_CONFIGS[library]))
+    for key in DATA_KEYS:
+        cfg[key] = demo[key]
+    if library == 'mmseg':  # crops of the demo size, not 512x1024
+        cfg.model.data_preprocessor = dict(
+            demo.model.data_preprocessor, type='mmseg.SegDataPreProcessor')
+
+
+def _drop_pretrained(value: Any) -> None:
+    if isinstance(value, dict):
+        if 'pretrained' in value and isinstance(value['pretrained'], str):
+            value['pretrained'] = None
+        init = value.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            value['init_cfg'] = None
+        for v in value.values():
+            _drop_pretrained(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _drop_pretrained(v)
+
+
+def student_without_downloads(cfg: Config) -> None:
+    """No ImageNet-pretrained student backbones: nothing is downloaded."""
+    model = cfg.model
+    student = model.get('architecture')
+    if student is not None and 'cfg_path' in student:
+        from mmengine.hub import get_config
+        student_cfg = get_config(student['cfg_path'])
+        inlined = student_cfg.model
+        inlined._scope_ = student['cfg_path'].split('::')[0]
+        if 'data_preprocessor' in student_cfg:
+            inlined.data_preprocessor = student_cfg.data_preprocessor
+        model.architecture = inlined
+    _drop_pretrained(model.get('architecture', model))
+
+
 def small_run_cfg(config: str, data_root: str, work_dir: str,
                   train_samples: int = 4, val_samples: int = 4) -> Config:
     """A shipped config reduced to one training iteration and a tiny val.
 
-    Paths under ``data/demo`` go to ``data_root``; datasets keep their first
+    Configs for the real datasets get the demo data of their task; paths
+    under ``data/demo`` go to ``data_root``; datasets keep their first
     samples only (mmengine's ``indices``); one epoch or one iteration.
     """
     cfg = Config.fromfile(config)
     cfg.work_dir = work_dir
+    if not is_demo_config(cfg):
+        use_demo_data(cfg, task_library(config))
+        student_without_downloads(cfg)
+        # their heads have the real dataset's classes (80, 19, 1000): scoring
+        # them on the demo classes is meaningless, so they train only
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
     _repoint(cfg._cfg_dict, data_root)
     batch = cfg.train_dataloader.batch_size = min(
         cfg.train_dataloader.batch_size, train_samples)
     cfg.train_dataloader.dataset.indices = train_samples
     for split in ('val', 'test'):
-        loader = cfg.get(f'{split}_dataloader')
+        loader = cfg.get(f'{split}_dataloader')  # None: trains only
         if loader:
             loader.dataset.indices = val_samples
             loader.batch_size = min(loader.batch_size, val_samples)
@@ -80,6 +150,7 @@ def small_run_cfg(config: str, data_root: str, work_dir: str,
     else:
         cfg.train_cfg.max_iters = train_samples // batch
         cfg.train_cfg.val_interval = cfg.train_cfg.max_iters
+        cfg.train_cfg.setdefault('type', 'IterBasedTrainLoop')
         cfg.param_scheduler = None
         cfg.default_hooks.checkpoint.interval = cfg.train_cfg.max_iters
     cfg.default_hooks.logger.interval = 1

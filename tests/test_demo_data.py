@@ -110,7 +110,7 @@ def test_mmseg_reads_segmentation(demo_data):
     info = ds.get_data_info(0)
     label = np.asarray(Image.open(info['seg_map_path']))
     image = np.asarray(Image.open(info['img_path']))
-    assert label.shape == image.shape[:2] == (128, 256)
+    assert label.shape == image.shape[:2] == (64, 128)
     values = set(np.unique(label).tolist())
     assert 0 in values and 255 in values and values - {0, 255}
     assert values <= set(range(11)) | {255}

@@ -48,7 +48,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--cls-size', type=int, default=32)
     parser.add_argument('--det-size', type=int, default=128)
     parser.add_argument(
-        '--seg-size', type=int, nargs=2, default=(128, 256),
+        '--seg-size', type=int, nargs=2, default=(64, 128),
         metavar=('H', 'W'))
     parser.add_argument(
         '--limit', type=int, default=None,
@@ -202,11 +202,11 @@ def write_segmentation(out: str, images: np.ndarray, labels: np.ndarray,
     height, width = hw
     for split, pool in pools.items():
         sources_of = {}
-        for frame, group in enumerate(group_sources(pool, rng, 3, 6)):
+        for frame, group in enumerate(group_sources(pool, rng, 2, 4)):
             canvas = background(hw, rng)
             label = np.zeros(hw, dtype=np.uint8)
-            placed = place_digits(hw, group, images, rng, height // 5,
-                                  height // 2)
+            placed = place_digits(hw, group, images, rng, height // 3,
+                                  height * 3 // 4)
             colors = random_colors(len(placed), rng)
             for (src, digit, top, left), color in zip(placed, colors):
                 side = digit.shape[0]

@@ -1,26 +1,43 @@
 # Copyright (c) tstkd_plugin contributors.
-"""The main job: demo data, a teacher, a student alone and a KD student.
+"""The main job: demo data, then teacher, student alone and KD student.
 
-Writes the demo data, trains the classification teacher, the student alone
-and the student distilled with vanilla KD (with the train tool, as a user
-would), evaluates the three with the test tool and prints their top-1.
+For each task it writes nothing but work dirs: it trains the teacher once,
+then the student alone and the student distilled with vanilla KD for each
+seed (with tools/train.py, as a user would), scores every last checkpoint
+with tools/test.py and prints a table of the metric (mean and spread over
+seeds).
 
 Example:
-    python tools/run_demo.py [--work-dir work_dirs/demo] [--seed 0]
+    python tools/run_demo.py                      # classification, 3 seeds
+    python tools/run_demo.py --tasks det seg --seeds 0
 """
 import argparse
 import json
 import os.path as osp
+import statistics
 import subprocess
 import sys
 import time
-from typing import List
+from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CLS_CONFIGS = osp.join(REPO, 'configs', 'baselines', 'mmpretrain')
-TEACHER = osp.join(CLS_CONFIGS, 'resnet18-w32_digits.py')
-STUDENT = osp.join(CLS_CONFIGS, 'resnet18-w8_digits.py')
-KD = osp.join(CLS_CONFIGS, 'kd_logits_resnet18-w32_resnet18-w8_digits.py')
+BASELINES = osp.join(REPO, 'configs', 'baselines')
+
+# task -> (teacher, student, KD configs, metric key, metric name, scale)
+TASKS = {
+    'cls': ('mmpretrain/resnet18-w32_digits.py',
+            'mmpretrain/resnet18-w8_digits.py',
+            'mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py',
+            'accuracy/top1', 'top-1 (%)', 1.0),
+    'det': ('mmdet/retinanet_r18-w32_fpn_digits.py',
+            'mmdet/retinanet_r18-w8_fpn_digits.py',
+            'mmdet/kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
+            'coco/bbox_mAP', 'bbox mAP (%)', 100.0),
+    'seg': ('mmseg/pspnet_r18-w32-d8_digits.py',
+            'mmseg/pspnet_r18-w8-d8_digits.py',
+            'mmseg/kd_logits_pspnet_r18-w32_r18-w8_digits.py', 'mIoU',
+            'mIoU (%)', 1.0),
+}
 
 
 def run(args: List[str]) -> None:
@@ -33,14 +50,14 @@ def last_checkpoint(work_dir: str) -> str:
         return f.read().strip()
 
 
-def train_and_test(name: str, config: str, work_root: str, seed: int,
-                   options: List[str]) -> dict:
-    """Train with tools/train.py, then test the last checkpoint.
+def train_and_test(config: str, work_dir: str, seed: int,
+                   options: List[str]) -> Dict[str, float]:
+    """Train with tools/train.py, then score the last checkpoint.
 
     Args:
         options (list[str]): ``key=value`` config overrides for both tools.
     """
-    work_dir = osp.join(work_root, name)
+    config = osp.join(BASELINES, config)
     start = time.time()
     run(['tools/train.py', config, '--work-dir', work_dir,
          '--cfg-options', f'randomness.seed={seed}'] + options)
@@ -54,32 +71,59 @@ def train_and_test(name: str, config: str, work_root: str, seed: int,
     return metrics
 
 
+def summarise(values: List[float]) -> str:
+    if len(values) == 1:
+        return f'{values[0]:.2f}'
+    return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
+
+
+def run_task(task: str, work_root: str, seeds: List[int]) -> List[str]:
+    teacher_cfg, student_cfg, kd_cfg, key, name, scale = TASKS[task]
+    root = osp.join(work_root, task)
+    teacher = train_and_test(teacher_cfg, osp.join(root, 'teacher'),
+                             seeds[0], [])
+    teacher_ckpt = last_checkpoint(osp.join(root, 'teacher'))
+    results = {'student alone': [], 'vanilla KD': []}
+    minutes = {'teacher': teacher['minutes'], 'student alone': 0.0,
+               'vanilla KD': 0.0}
+    for seed in seeds:
+        for label, cfg, options in (
+                ('student alone', student_cfg, []),
+                ('vanilla KD', kd_cfg, [f'model.teacher_ckpt={teacher_ckpt}'])):
+            metrics = train_and_test(
+                cfg, osp.join(root, f'{label.replace(" ", "_")}_seed{seed}'),
+                seed, options)
+            results[label].append(metrics[key] * scale)
+            minutes[label] += metrics['minutes'] / len(seeds)
+    rows = [f'| {task} | teacher | {teacher[key] * scale:.2f} | 1 | '
+            f'{minutes["teacher"]:.1f} |']
+    for label, values in results.items():
+        rows.append(f'| {task} | student, {label} | {summarise(values)} | '
+                    f'{len(values)} | {minutes[label]:.1f} |')
+    return [f'{task}: {name} on the val split'] + rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--tasks', nargs='+', default=['cls'],
+                        choices=sorted(TASKS))
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data', default='data/demo')
-    parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()
 
     start = time.time()
     run(['tools/make_demo_data.py', '--out', args.data])
-    teacher = train_and_test('teacher', TEACHER, args.work_dir, args.seed, [])
-    student = train_and_test('student', STUDENT, args.work_dir, args.seed, [])
-    kd = train_and_test(
-        'kd', KD, args.work_dir, args.seed,
-        ['model.teacher_ckpt=' +
-         last_checkpoint(osp.join(args.work_dir, 'teacher'))])
-
-    rows = [('teacher  ResNet-18 w32', teacher),
-            ('student  ResNet-18 w8, alone', student),
-            ('student  ResNet-18 w8, vanilla KD', kd)]
-    print('\nDemo: handwritten digits (sklearn), 10 classes, val split of '
-          'unseen source images')
-    print(f'| {"model":36s} | top-1 (%) | train+test (min) |')
-    print(f'|{"-" * 38}|-----------|------------------|')
-    for name, metrics in rows:
-        print(f'| {name:36s} | {metrics["accuracy/top1"]:9.2f} | '
-              f'{metrics["minutes"]:16.1f} |')
+    lines = []
+    for task in args.tasks:
+        lines += run_task(task, args.work_dir, args.seeds)
+    print('\nDemo on real handwritten digits (scikit-learn), val images '
+          'from source digits never seen in training; mean ± std over '
+          'seeds where several.')
+    print('| task | model | metric | seeds | minutes per run |')
+    print('|---|---|---|---|---|')
+    for line in lines:
+        print(line if line.startswith('|') else f'| {line} | | | | |')
     print(f'total wall time: {(time.time() - start) / 60:.1f} min')
 
 

@@ -46,11 +46,10 @@ if ! ls "$wheel_dir"/mmcv-*.whl >/dev/null 2>&1; then
   rm -rf "$wheel_dir" && mv "$wheel_dir.partial" "$wheel_dir"
   rm -rf "$build"
 fi
-$PIP install -q --no-deps "$wheel_dir"/mmcv-*.whl
-# mmcv's own runtime requirements (its wheel was installed without them)
-$PIP install -q addict packaging Pillow pyyaml yapf "opencv-python<4.12"
-
-$PIP install -q -r requirements/pinned.txt
+# One resolver pass: the cached mmcv wheel, its requirements and the pins.
+$PIP install -q "$wheel_dir"/mmcv-*.whl -r requirements/pinned.txt \
+  "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION"
+# Editable: the tests and tools run the code of this checkout.
 $PIP install -q --no-deps --no-build-isolation -e .
 $VENV/bin/python -c "import tstkd_plugin, mmcv.ops; print('[setup] ok: tstkd_plugin', tstkd_plugin.__version__)"
 echo "$want_stamp" > "$STAMP"

@@ -26,8 +26,7 @@ import warnings
 from typing import Any, Iterator, List
 
 import torch
-
-from .versions import torch_version_at_least
+from mmengine.utils import digit_version
 
 FORCE_FULL_UNPICKLER_ENV = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 
@@ -74,7 +73,7 @@ def safe_checkpoint_globals() -> List[Any]:
 
 def needs_checkpoint_allowlist() -> bool:
     """Whether ``torch.load`` defaults to the restricted unpickler."""
-    return torch_version_at_least('2.6.0')
+    return digit_version(torch.__version__) >= digit_version('2.6.0')
 
 
 def allow_safe_checkpoint_globals() -> bool:

@@ -6,7 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..registry import MODELS
-from .logit_rows import rows_and_mask
+from .logit_rows import check_logit_loss_args, rows_and_mask
 
 
 @MODELS.register_module()
@@ -32,11 +32,7 @@ class DenseKLDivergence(nn.Module):
                  activation: str = 'softmax',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        if activation not in ('softmax', 'sigmoid'):
-            raise ValueError("activation: expected 'softmax' or 'sigmoid', "
-                             f'got {activation!r}')
-        if tau <= 0:
-            raise ValueError(f'tau: expected a positive temperature, got {tau}')
+        check_logit_loss_args(tau, activation)
         self.tau = tau
         self.activation = activation
         self.loss_weight = loss_weight

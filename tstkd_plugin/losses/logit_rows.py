@@ -1,9 +1,20 @@
 # Copyright (c) tstkd_plugin contributors.
 """Dense logits as a matrix of class rows, shared by the logit losses."""
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
+
+ACTIVATIONS = ('softmax', 'sigmoid')
+
+
+def check_logit_loss_args(tau: float, activation: str) -> None:
+    """Reject a temperature or activation the logit losses cannot use."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f'activation: expected one of {ACTIVATIONS}, got '
+                         f'{activation!r}')
+    if not tau > 0:
+        raise ValueError(f'tau: expected a positive temperature, got {tau}')
 
 
 def logits_to_rows(logits: torch.Tensor) -> torch.Tensor:
@@ -19,6 +30,16 @@ def logits_to_rows(logits: torch.Tensor) -> torch.Tensor:
     return logits.movedim(1, -1).reshape(-1, logits.shape[1])
 
 
+def resize_mask(mask: torch.Tensor, spatial: Sequence[int]) -> torch.Tensor:
+    """A bool mask (N, *any) brought to (N, *spatial) by nearest sampling."""
+    mask = mask.bool()
+    if tuple(mask.shape[1:]) == tuple(spatial):
+        return mask
+    return F.interpolate(
+        mask[:, None].float(), size=tuple(spatial), mode='nearest')[:,
+                                                                    0] > 0.5
+
+
 def rows_and_mask(preds_S: torch.Tensor, preds_T: torch.Tensor,
                   valid: Optional[torch.Tensor]
                   ) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -27,9 +48,9 @@ def rows_and_mask(preds_S: torch.Tensor, preds_T: torch.Tensor,
     Args:
         preds_S (Tensor): Student logits, (N, C) or (N, C, *spatial).
         preds_T (Tensor): Teacher logits of the same shape.
-        valid (Tensor, optional): Bool mask of shape (N, *spatial) (resized
-            to the logits' spatial size with nearest sampling if it differs);
-            False rows are left out.
+        valid (Tensor, optional): Bool mask of shape (N, *spatial), or of a
+            label map's size (resized by nearest sampling); False rows are
+            left out.
     """
     if preds_S.shape != preds_T.shape:
         raise ValueError('student and teacher logits differ in shape: '
@@ -37,11 +58,14 @@ def rows_and_mask(preds_S: torch.Tensor, preds_T: torch.Tensor,
     rows_s = logits_to_rows(preds_S.float())
     rows_t = logits_to_rows(preds_T.detach().float())
     if valid is not None:
-        spatial = preds_S.shape[2:]
-        if valid.shape[1:] != spatial:
-            valid = F.interpolate(
-                valid[:, None].float(), size=spatial,
-                mode='nearest')[:, 0] > 0.5
-        keep = valid.reshape(-1).bool()
+        keep = resize_mask(valid.to(preds_S.device),
+                           preds_S.shape[2:]).reshape(-1)
         rows_s, rows_t = rows_s[keep], rows_t[keep]
     return rows_s, rows_t
+
+
+def probabilities(rows: torch.Tensor, tau: float,
+                  activation: str) -> torch.Tensor:
+    """Softmax over classes or sigmoid per logit, at temperature ``tau``."""
+    rows = rows / tau
+    return rows.softmax(1) if activation == 'softmax' else rows.sigmoid()

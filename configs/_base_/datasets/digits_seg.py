@@ -1,5 +1,5 @@
-# Demo segmentation data: tools/make_demo_data.py pastes 3-6 real handwritten
-# digits (sklearn) on 128x256 canvases and writes them in the Cityscapes
+# Demo segmentation data: tools/make_demo_data.py pastes 2-4 real handwritten
+# digits (sklearn, 21-48 px) on 64x128 canvases and writes them in the Cityscapes
 # layout (leftImg8bit/, gtFine/*_labelTrainIds.png), read by mmseg's
 # CityscapesDataset and scored by IoUMetric. It overrides the Cityscapes data
 # of mmseg's own cityscapes base.
@@ -14,7 +14,7 @@ metainfo = dict(classes=('road', 'sidewalk', 'building', 'wall', 'fence',
                          'pole', 'traffic light', 'traffic sign',
                          'vegetation', 'terrain', 'sky'))
 num_classes = 11
-crop_size = (128, 256)
+crop_size = (64, 128)
 
 # No flips: a mirrored digit is another symbol.
 train_pipeline = [
@@ -22,7 +22,7 @@ train_pipeline = [
     dict(type='LoadAnnotations'),
     dict(
         type='RandomResize',
-        scale=(256, 128),
+        scale=(128, 64),
         ratio_range=(0.75, 1.5),
         keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.9),
@@ -30,12 +30,12 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(256, 128), keep_ratio=True),
+    dict(type='Resize', scale=(128, 64), keep_ratio=True),
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(
-    batch_size=4,
+    batch_size=16,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
@@ -43,7 +43,7 @@ train_dataloader = dict(
         metainfo=metainfo,
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=4,
+    batch_size=16,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(

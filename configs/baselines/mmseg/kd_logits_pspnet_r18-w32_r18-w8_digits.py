@@ -4,7 +4,7 @@
 _base_ = ['./pspnet_r18-w8-d8_digits.py']
 
 # Trained by `python tools/train.py configs/baselines/mmseg/pspnet_r18-w32-d8_digits.py`
-teacher_ckpt = 'work_dirs/pspnet_r18-w32-d8_digits/iter_600.pth'
+teacher_ckpt = 'work_dirs/pspnet_r18-w32-d8_digits/iter_1500.pth'
 
 model = dict(
     _delete_=True,
