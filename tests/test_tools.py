@@ -206,3 +206,23 @@ def test_external_config_with_custom_imports_trains(demo_data, tmp_path):
     log = result.stdout + result.stderr
     assert 'distill.loss_kd' in log
     assert osp.isfile(str(tmp_path / 'w' / 'epoch_1.pth'))
+
+
+def test_step_time_tool_compares_configs(demo_data, tmp_path):
+    paths = []
+    for name, config in (('kd', KD_CLS), (
+            'dist',
+            'configs/dist/mmpretrain/'
+            'dist_logits_resnet18-w32_resnet18-w8_digits.py')):
+        cfg = small_run_cfg(osp.join(REPO, config), demo_data,
+                            str(tmp_path / name))
+        paths.append(str(tmp_path / f'{name}.py'))
+        cfg.dump(paths[-1])
+    result = run_python(['tools/step_time.py', *paths, '--steps', '2',
+                         '--warmup', '1'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line for line in result.stdout.splitlines()
+            if line.startswith(f'| {tmp_path}')]
+    assert len(rows) == 2
+    assert rows[0].endswith('| 1.00 |')
+    assert float(rows[1].split('|')[-2]) > 0

@@ -1,11 +1,10 @@
 # Copyright (c) tstkd_plugin contributors.
-"""The main job: demo data, then teacher, student alone and KD student.
+"""The main job: demo data, then teacher, student alone and distilled students.
 
-For each task it writes nothing but work dirs: it trains the teacher once,
-then the student alone and the student distilled with vanilla KD for each
-seed (with tools/train.py, as a user would), scores every last checkpoint
-with tools/test.py and prints a table of the metric (mean and spread over
-seeds).
+For each task it trains the teacher once, then for each seed the student
+alone and the student distilled with each method (vanilla KD, DIST), with
+tools/train.py as a user would; it scores every last checkpoint with
+tools/test.py and prints a table of the metric (mean and spread over seeds).
 
 Example:
     python tools/run_demo.py                      # classification, 3 seeds
@@ -21,22 +20,40 @@ import time
 from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-BASELINES = osp.join(REPO, 'configs', 'baselines')
+CONFIGS = osp.join(REPO, 'configs')
 
-# task -> (teacher, student, KD configs, metric key, metric name, scale)
+# task -> configs of the teacher, the student alone and each distillation
+# method; the metric's key, name and scale to percent
 TASKS = {
-    'cls': ('mmpretrain/resnet18-w32_digits.py',
-            'mmpretrain/resnet18-w8_digits.py',
-            'mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py',
-            'accuracy/top1', 'top-1 (%)', 1.0),
-    'det': ('mmdet/retinanet_r18-w32_fpn_digits.py',
-            'mmdet/retinanet_r18-w8_fpn_digits.py',
-            'mmdet/kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
-            'coco/bbox_mAP', 'bbox mAP (%)', 100.0),
-    'seg': ('mmseg/pspnet_r18-w32-d8_digits.py',
-            'mmseg/pspnet_r18-w8-d8_digits.py',
-            'mmseg/kd_logits_pspnet_r18-w32_r18-w8_digits.py', 'mIoU',
-            'mIoU (%)', 1.0),
+    'cls': dict(
+        teacher='baselines/mmpretrain/resnet18-w32_digits.py',
+        students={
+            'alone': 'baselines/mmpretrain/resnet18-w8_digits.py',
+            'vanilla KD': 'baselines/mmpretrain/'
+            'kd_logits_resnet18-w32_resnet18-w8_digits.py',
+            'DIST': 'dist/mmpretrain/'
+            'dist_logits_resnet18-w32_resnet18-w8_digits.py',
+        },
+        metric=('accuracy/top1', 'top-1 (%)', 1.0)),
+    'det': dict(
+        teacher='baselines/mmdet/retinanet_r18-w32_fpn_digits.py',
+        students={
+            'alone': 'baselines/mmdet/retinanet_r18-w8_fpn_digits.py',
+            'vanilla KD': 'baselines/mmdet/'
+            'kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
+            'DIST': 'dist/mmdet/'
+            'dist_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
+        },
+        metric=('coco/bbox_mAP', 'bbox mAP (%)', 100.0)),
+    'seg': dict(
+        teacher='baselines/mmseg/pspnet_r18-w32-d8_digits.py',
+        students={
+            'alone': 'baselines/mmseg/pspnet_r18-w8-d8_digits.py',
+            'vanilla KD': 'baselines/mmseg/'
+            'kd_logits_pspnet_r18-w32_r18-w8_digits.py',
+            'DIST': 'dist/mmseg/dist_logits_pspnet_r18-w32_r18-w8_digits.py',
+        },
+        metric=('mIoU', 'mIoU (%)', 1.0)),
 }
 
 
@@ -57,7 +74,7 @@ def train_and_test(config: str, work_dir: str, seed: int,
     Args:
         options (list[str]): ``key=value`` config overrides for both tools.
     """
-    config = osp.join(BASELINES, config)
+    config = osp.join(CONFIGS, config)
     start = time.time()
     run(['tools/train.py', config, '--work-dir', work_dir,
          '--cfg-options', f'randomness.seed={seed}'] + options)
@@ -77,30 +94,34 @@ def summarise(values: List[float]) -> str:
     return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
-def run_task(task: str, work_root: str, seeds: List[int]) -> List[str]:
-    teacher_cfg, student_cfg, kd_cfg, key, name, scale = TASKS[task]
+def run_task(task: str, work_root: str, seeds: List[int],
+             methods: List[str]) -> List[str]:
+    spec = TASKS[task]
+    key, name, scale = spec['metric']
     root = osp.join(work_root, task)
-    teacher = train_and_test(teacher_cfg, osp.join(root, 'teacher'),
+    teacher = train_and_test(spec['teacher'], osp.join(root, 'teacher'),
                              seeds[0], [])
     teacher_ckpt = last_checkpoint(osp.join(root, 'teacher'))
-    results = {'student alone': [], 'vanilla KD': []}
-    minutes = {'teacher': teacher['minutes'], 'student alone': 0.0,
-               'vanilla KD': 0.0}
+    labels = ['alone'] + methods
+    results: Dict[str, List[float]] = {label: [] for label in labels}
+    minutes = {label: 0.0 for label in labels}
     for seed in seeds:
-        for label, cfg, options in (
-                ('student alone', student_cfg, []),
-                ('vanilla KD', kd_cfg, [f'model.teacher_ckpt={teacher_ckpt}'])):
+        for label in labels:
+            options = [] if label == 'alone' else \
+                [f'model.teacher_ckpt={teacher_ckpt}']
             metrics = train_and_test(
-                cfg, osp.join(root, f'{label.replace(" ", "_")}_seed{seed}'),
+                spec['students'][label],
+                osp.join(root, f'{label.replace(" ", "_")}_seed{seed}'),
                 seed, options)
             results[label].append(metrics[key] * scale)
             minutes[label] += metrics['minutes'] / len(seeds)
-    rows = [f'| {task} | teacher | {teacher[key] * scale:.2f} | 1 | '
-            f'{minutes["teacher"]:.1f} |']
-    for label, values in results.items():
-        rows.append(f'| {task} | student, {label} | {summarise(values)} | '
-                    f'{len(values)} | {minutes[label]:.1f} |')
-    return [f'{task}: {name} on the val split'] + rows
+    rows = [f'| {task} | {name} | teacher | {teacher[key] * scale:.2f} | 1 '
+            f'| {teacher["minutes"]:.1f} |']
+    for label in labels:
+        rows.append(f'| {task} | {name} | student, {label} | '
+                    f'{summarise(results[label])} | {len(seeds)} | '
+                    f'{minutes[label]:.1f} |')
+    return rows
 
 
 def main() -> None:
@@ -108,6 +129,8 @@ def main() -> None:
     parser.add_argument('--tasks', nargs='+', default=['cls'],
                         choices=sorted(TASKS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--methods', nargs='+', default=['vanilla KD', 'DIST'],
+                        choices=['vanilla KD', 'DIST'])
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data', default='data/demo')
     args = parser.parse_args()
@@ -116,14 +139,13 @@ def main() -> None:
     run(['tools/make_demo_data.py', '--out', args.data])
     lines = []
     for task in args.tasks:
-        lines += run_task(task, args.work_dir, args.seeds)
-    print('\nDemo on real handwritten digits (scikit-learn), val images '
-          'from source digits never seen in training; mean ± std over '
+        lines += run_task(task, args.work_dir, args.seeds, args.methods)
+    print('\nDemo on real handwritten digits (scikit-learn); val images are '
+          'made from source digits never seen in training; mean ± std over '
           'seeds where several.')
-    print('| task | model | metric | seeds | minutes per run |')
-    print('|---|---|---|---|---|')
-    for line in lines:
-        print(line if line.startswith('|') else f'| {line} | | | | |')
+    print('| task | metric (val) | model | value | seeds | minutes per run |')
+    print('|---|---|---|---|---|---|')
+    print('\n'.join(lines))
     print(f'total wall time: {(time.time() - start) / 60:.1f} min')
 
 

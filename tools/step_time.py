@@ -1,0 +1,68 @@
+# Copyright (c) tstkd_plugin contributors.
+"""Measure the training-step time of configs on one batch, side by side.
+
+Each config's model, optimizer wrapper and first training batch are built
+once; then rounds of one ``train_step`` per config alternate, so that drift
+of the machine affects all configs alike. It prints the median time per step
+and its ratio to the first config. Teacher checkpoints are not loaded (the
+weights do not change the cost).
+
+Example:
+    python tools/step_time.py \
+        configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py \
+        configs/dist/mmpretrain/dist_logits_resnet18-w32_resnet18-w8_digits.py
+"""
+import argparse
+import statistics
+import time
+from typing import List
+
+import tstkd_plugin  # noqa: F401,I001  (compat fixes + registration)
+import torch
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import MODELS, init_default_scope
+from mmengine.runner import Runner
+
+
+def build(config: str):
+    """Model, optimizer wrapper and one training batch of a config."""
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmengine'))
+    if cfg.model.get('teacher_ckpt'):
+        cfg.model.teacher_ckpt = None
+    cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    return model, optim_wrapper, next(iter(loader))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('configs', nargs='+')
+    parser.add_argument('--steps', type=int, default=20)
+    parser.add_argument('--warmup', type=int, default=3)
+    args = parser.parse_args()
+
+    torch.manual_seed(0)
+    runs = [build(c) for c in args.configs]
+    times: List[List[float]] = [[] for _ in runs]
+    for step in range(args.warmup + args.steps):
+        for i, (model, optim_wrapper, batch) in enumerate(runs):
+            start = time.perf_counter()
+            model.train_step(batch, optim_wrapper)
+            if step >= args.warmup:
+                times[i].append(time.perf_counter() - start)
+    base = statistics.median(times[0])
+    print(f'| config | ms per step (median of {args.steps}) | ratio |')
+    print('|---|---|---|')
+    for config, t in zip(args.configs, times):
+        median = statistics.median(t)
+        print(f'| {config} | {median * 1000:.1f} | {median / base:.2f} |')
+
+
+if __name__ == '__main__':
+    main()
