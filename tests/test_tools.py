@@ -38,8 +38,9 @@ def test_train_tool_flags(flag, monkeypatch, tmp_path):
         'train_cfg.max_epochs=3', flag, '1'
     ])
     args = train.parse_args()
-    assert args.local_rank == 1 and os.environ['LOCAL_RANK'] == '1'
+    assert args.local_rank == 1
     cfg = train.build_cfg(args)
+    assert os.environ['LOCAL_RANK'] == '1'
     assert cfg.work_dir == str(tmp_path)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.resume is True and cfg.train_cfg.max_epochs == 3

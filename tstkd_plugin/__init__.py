@@ -10,6 +10,7 @@ _apply_compat_fixes()
 
 # Registration happens on import; the order matters only for compat above.
 from . import registry  # noqa: E402,F401
+from . import apis  # noqa: E402,F401
 from .algorithms import *  # noqa: E402,F401,F403
 from .losses import *  # noqa: E402,F401,F403
 from .version import __version__  # noqa: E402,F401

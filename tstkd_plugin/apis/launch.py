@@ -1,0 +1,77 @@
+# Copyright (c) tstkd_plugin contributors.
+"""What tools/train.py and tools/test.py share: flags, config, runner."""
+import argparse
+import contextlib
+import os
+import os.path as osp
+from typing import ContextManager
+
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from ..compat import (cpu_model_wrapper_cfg, distributed_on_cpu,
+                      trusted_checkpoints)
+
+
+def add_launch_args(parser: argparse.ArgumentParser) -> None:
+    """The flags OpenMMLab users know, shared by the train and test tools."""
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--trusted-checkpoints',
+        action='store_true',
+        help='load checkpoints with the full (code-executing) unpickler; '
+        'only for legacy files whose origin you trust')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torchrun passes --local-rank; older launchers pass --local_rank.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_cfg(args: argparse.Namespace) -> Config:
+    """The config of ``args.config`` with the shared flags applied.
+
+    The work dir is, in order: ``--work-dir``, the config's, or
+    ``./work_dirs/<config name>``. On CPU with a launcher, DDP gets
+    ``device_ids=None``.
+    """
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if distributed_on_cpu(args.launcher):
+        cfg.model_wrapper_cfg = cpu_model_wrapper_cfg(
+            cfg.get('model_wrapper_cfg'))
+    return cfg
+
+
+def checkpoint_loading(args: argparse.Namespace) -> ContextManager:
+    """The full unpickler only with ``--trusted-checkpoints``."""
+    return trusted_checkpoints() if args.trusted_checkpoints \
+        else contextlib.nullcontext()
+
+
+def build_runner(cfg: Config) -> Runner:
+    """mmengine's Runner, or the config's own ``runner_type``."""
+    return Runner.from_cfg(cfg) if 'runner_type' not in cfg \
+        else RUNNERS.build(cfg)
