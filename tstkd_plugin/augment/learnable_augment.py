@@ -1,0 +1,141 @@
+# Copyright (c) tstkd_plugin contributors.
+from typing import Dict, List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+from torch.distributions import RelaxedBernoulli
+
+from ..registry import MODELS
+from .augment_ops import AUGMENT_OPS
+
+
+@MODELS.register_module()
+class LearnableAugment(nn.Module):
+    """TST's learnable data augmentation with a prior set of operations.
+
+    Each call picks ``num_ops`` of the operations at random; each picked op
+    i is gated per sample by a relaxed Bernoulli sample ``g_i`` (logit
+    ``probability_logits[i]``, temperature ``temperature``) and the ops are
+    combined as a residual sum, ``x + sum_i g_i * (T_i(x, m_i) - x)``, with
+    ``m_i = sigmoid(magnitude_logits[i])`` scaled to the op's AutoAugment
+    range and a random sign per sample. Gradients reach every probability
+    and every magnitude (closed-form ops, straight-through where an op has no
+    useful gradient). The probability logit is the Bernoulli logit itself
+    (the reference fed its sigmoid instead, pinning the probability between
+    0.5 and 0.73).
+
+    It works on normalised batches (the data preprocessor's output): it
+    undoes ``mean``/``std``, augments in [0, 1] and normalises again. The
+    affine matrices of the geometric ops of the last call are kept in
+    :attr:`last_affine` (per op name, (B, 3, 3), pixel coordinates) with
+    their gates in :attr:`last_gates`.
+
+    Args:
+        ops (Sequence[str], optional): Names from ``AUGMENT_OPS``. Defaults
+            to all 14 operations of the paper.
+        num_ops (int): Operations picked per call. Defaults to 4.
+        temperature (float): Of the relaxed Bernoulli gates. Defaults to
+            0.05.
+        mean (Sequence[float]): The data preprocessor's mean (0-255 scale).
+        std (Sequence[float]): The data preprocessor's std (0-255 scale).
+        init_probability (float | dict): Initial apply probability, for all
+            ops or per op name (a prior policy). Defaults to 0.5.
+        init_magnitude (float | dict): Initial magnitude in (0, 1), for all
+            ops or per op name. Defaults to 0.5.
+    """
+
+    def __init__(self,
+                 ops: Optional[Sequence[str]] = None,
+                 num_ops: int = 4,
+                 temperature: float = 0.05,
+                 mean: Sequence[float] = (123.675, 116.28, 103.53),
+                 std: Sequence[float] = (58.395, 57.12, 57.375),
+                 init_probability=0.5,
+                 init_magnitude=0.5) -> None:
+        super().__init__()
+        self.op_names: List[str] = list(ops or AUGMENT_OPS)
+        unknown = [n for n in self.op_names if n not in AUGMENT_OPS]
+        if unknown:
+            raise ValueError(f'ops: unknown operation(s) {unknown}; expected '
+                             f'names from {list(AUGMENT_OPS)}')
+        if not 1 <= num_ops <= len(self.op_names):
+            raise ValueError(f'num_ops: expected 1..{len(self.op_names)}, '
+                             f'got {num_ops}')
+        if not temperature > 0:
+            raise ValueError(f'temperature: expected > 0, got {temperature}')
+        self.num_ops = num_ops
+        self.temperature = temperature
+        self.magnitude_names = [
+            n for n in self.op_names if AUGMENT_OPS[n].has_magnitude
+        ]
+        self.probability_logits = nn.Parameter(
+            self._init_logits('init_probability', init_probability,
+                              self.op_names))
+        self.magnitude_logits = nn.Parameter(
+            self._init_logits('init_magnitude', init_magnitude,
+                              self.magnitude_names))
+        self.register_buffer(
+            'mean', torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1),
+            persistent=False)
+        self.register_buffer(
+            'std', torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1),
+            persistent=False)
+        self.last_affine: Dict[str, torch.Tensor] = {}
+        self.last_gates: Dict[str, torch.Tensor] = {}
+
+    @staticmethod
+    def _init_logits(key: str, value, names: List[str]) -> torch.Tensor:
+        values = [value.get(n, 0.5) for n in names] \
+            if isinstance(value, dict) else [value] * len(names)
+        for name, v in zip(names, values):
+            if not 0 < v < 1:
+                raise ValueError(f'{key}: expected values in (0, 1), got '
+                                 f'{v} for {name}')
+        return torch.logit(torch.tensor(values, dtype=torch.float32))
+
+    @property
+    def probabilities(self) -> Dict[str, float]:
+        p = torch.sigmoid(self.probability_logits).tolist()
+        return dict(zip(self.op_names, p))
+
+    @property
+    def magnitudes(self) -> Dict[str, float]:
+        m = torch.sigmoid(self.magnitude_logits).tolist()
+        return dict(zip(self.magnitude_names, m))
+
+    def magnitude(self, name: str) -> torch.Tensor:
+        return torch.sigmoid(
+            self.magnitude_logits[self.magnitude_names.index(name)])
+
+    def forward(self,
+                inputs: torch.Tensor,
+                op_names: Optional[Sequence[str]] = None) -> torch.Tensor:
+        """Augment a normalised batch.
+
+        Args:
+            inputs (Tensor): (B, 3, H, W), normalised with ``mean``/``std``.
+            op_names (Sequence[str], optional): Apply these ops instead of
+                ``num_ops`` random ones (for tests and visualisation).
+        """
+        x = (inputs * self.std + self.mean) / 255.0
+        if op_names is None:
+            picked = torch.randperm(len(self.op_names))[:self.num_ops]
+            op_names = [self.op_names[i] for i in picked.tolist()]
+        batch = x.shape[0]
+        self.last_affine, self.last_gates = {}, {}
+        out = x
+        for name in op_names:
+            op = AUGMENT_OPS[name]
+            index = self.op_names.index(name)
+            gate = RelaxedBernoulli(
+                torch.tensor(self.temperature, device=x.device),
+                logits=self.probability_logits[index].expand(batch)).rsample()
+            magnitude = self.magnitude(name) if op.has_magnitude else \
+                x.new_zeros(())
+            sign = torch.randint(0, 2, (batch, ), device=x.device) * 2.0 - 1
+            transformed, affine = op.fn(x, magnitude, sign)
+            out = out + gate.view(-1, 1, 1, 1) * (transformed - x)
+            self.last_gates[name] = gate.detach()
+            if affine is not None:
+                self.last_affine[name] = affine.detach()
+        return (out.clamp(0, 1) * 255.0 - self.mean) / self.std
