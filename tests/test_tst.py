@@ -1,0 +1,205 @@
+# Copyright (c) tstkd_plugin contributors.
+"""TSTDistill and TSTPhaseHook on the demo data."""
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.runner import Runner
+from mmrazor.registry import MODELS
+
+from conftest import REPO, free_port, small_run_cfg
+from tstkd_plugin.hooks import TSTPhaseHook
+
+TST_KD = 'configs/tst/mmpretrain/tst_kd_logits_resnet18-w32_resnet18-w8_digits.py'
+
+
+def tst_cfg(demo_data, work_dir, tmp_path, train_samples=8, **hook):
+    cfg = small_run_cfg(osp.join(REPO, TST_KD), demo_data, str(work_dir),
+                        train_samples=train_samples)
+    cfg.train_dataloader.batch_size = 4
+    path = str(tmp_path / 'teacher.pth')
+    if not osp.exists(path):
+        torch.save({'state_dict': MODELS.build(
+            cfg.model.teacher).state_dict()}, path)
+    cfg.model.teacher_ckpt = path
+    cfg.custom_hooks = [dict(type='TSTPhaseHook', **hook)]
+    cfg.log_level = 'INFO'
+    return cfg
+
+
+def test_student_step_sees_augmented_then_original(demo_data, tmp_path):
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[0])
+    model = MODELS.build(cfg.model)
+    runner = Runner.from_cfg(cfg)
+    loader = runner.build_dataloader(cfg.train_dataloader)
+    data = next(iter(loader))
+    seen = {}
+
+    def fake_loss(inputs, samples):
+        seen['inputs'], seen['samples'] = inputs, samples
+        return dict(loss=inputs.sum() * 0 + sum(
+            p.sum() * 0 for p in model.student.parameters()))
+
+    model.loss = fake_loss
+    model.augmenter.forward = lambda x: x + 100.0  # recognisable copies
+    optim = runner.build_optim_wrapper(cfg.optim_wrapper)
+    model.train_step(data, optim)
+    originals = model.data_preprocessor(data, True)['inputs']
+    b = originals.shape[0]
+    assert seen['inputs'].shape[0] == 2 * b
+    assert torch.allclose(seen['inputs'][:b], originals + 100.0)
+    assert torch.allclose(seen['inputs'][b:], originals)
+    labels = [s.gt_label.item() for s in seen['samples']]
+    assert labels[:b] == labels[b:]
+
+
+def test_augmenter_step_touches_only_the_augmenter(demo_data, tmp_path):
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[0])
+    runner = Runner.from_cfg(cfg)
+    model = runner.model
+    optim = runner.build_optim_wrapper(cfg.optim_wrapper)
+    data = next(iter(runner.build_dataloader(cfg.train_dataloader)))
+    model.augmenter_phase.fill_(True)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    log_vars = model.train_step(data, optim)
+    assert {'augmenter.loss_teacher_ce', 'augmenter.loss_student_negative'} \
+        <= set(log_vars)
+    changed = {k for k, v in model.state_dict().items()
+               if not torch.equal(v, state[k])}
+    assert changed and all(k.startswith('augmenter.') for k in changed)
+    assert all(p.grad is None or not p.grad.any()
+               for p in model.student.parameters())
+    assert all(p.requires_grad for p in model.student.parameters())
+
+
+def test_wrong_optimizer_wrapper_is_named(demo_data, tmp_path):
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[0])
+    runner = Runner.from_cfg(cfg)
+    plain = runner.build_optim_wrapper(
+        dict(optimizer=dict(type='SGD', lr=0.1)))
+    data = next(iter(runner.build_dataloader(cfg.train_dataloader)))
+    with pytest.raises(ValueError, match='optim_wrapper: TSTDistill needs'):
+        runner.model.train_step(data, plain)
+
+
+@pytest.mark.parametrize('kwargs, key', [
+    (dict(), 'exactly one'),
+    (dict(augment_epochs=[3, 1]), 'augment_epochs'),
+    (dict(augment_iters=[-1]), 'augment_iters'),
+    (dict(augment_epochs=[1], passes=0), 'passes'),
+])
+def test_bad_hook_arguments_are_named(kwargs, key):
+    with pytest.raises(ValueError, match=key):
+        TSTPhaseHook(**kwargs)
+
+
+def _train(cfg):
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner
+
+
+def test_hook_runs_phases_before_the_given_epochs(demo_data, tmp_path):
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path,
+                  augment_epochs=[1, 2], passes=2)
+    cfg.train_cfg.max_epochs = 3
+    runner = _train(cfg)
+    files = sorted(f for f in os.listdir(tmp_path / 'w')
+                   if f.startswith('augment_'))
+    assert files == ['augment_epoch1_pass1.pth', 'augment_epoch1_pass2.pth',
+                     'augment_epoch2_pass1.pth', 'augment_epoch2_pass2.pth']
+    # student iterations are not spent on the augmenter: 2 per epoch
+    assert runner.iter == 6 and not bool(runner.model.augmenter_phase)
+    # the phase's checkpoint was taken before the student's epoch 1
+    ckpt = torch.load(str(tmp_path / 'w' / 'augment_epoch1_pass2.pth'))
+    assert ckpt['meta']['epoch'] == 1 and ckpt['meta']['iter'] == 2
+    assert ckpt['tst_phase'] == dict(phase_at=1, passes_done=2)
+
+
+def test_hook_runs_phases_before_the_given_iterations(demo_data, tmp_path):
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_iters=[2],
+                  passes=1, iters_per_pass=3)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=4,
+                         val_interval=4)
+    cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=4,
+                                        by_epoch=False)
+    cfg.log_processor = dict(by_epoch=False)
+    runner = _train(cfg)
+    assert runner.iter == 4
+    ckpt = torch.load(str(tmp_path / 'w' / 'augment_iter2_pass1.pth'))
+    assert ckpt['meta']['iter'] == 2
+
+
+def test_policy_is_logged_as_scalars(demo_data, tmp_path):
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[0])
+    runner = _train(cfg)
+    # the local visualiser backend (TensorBoard alike) got the policy
+    path = glob.glob(str(tmp_path / 'w' / '*' / 'vis_data' /
+                         'scalars.json'))[0]
+    with open(path) as f:
+        records = [json.loads(line) for line in f]
+    policy = [r for r in records if 'tst/p_Rotate' in r]
+    assert len(policy) == 1 and 'tst/m_Rotate' in policy[0]
+    p = torch.sigmoid(runner.model.augmenter.probability_logits)
+    assert policy[0]['tst/p_Rotate'] == pytest.approx(
+        p[runner.model.augmenter.op_names.index('Rotate')].item())
+
+
+def test_resume_in_the_middle_of_a_phase(demo_data, tmp_path):
+    cfg = tst_cfg(demo_data, tmp_path / 'full', tmp_path,
+                  augment_epochs=[1], passes=3)
+    cfg.train_cfg.max_epochs = 2
+    _train(cfg)
+    middle = str(tmp_path / 'full' / 'augment_epoch1_pass1.pth')
+    saved = torch.load(middle)['state_dict']
+
+    resumed_cfg = tst_cfg(demo_data, tmp_path / 'resumed', tmp_path,
+                          augment_epochs=[1], passes=3)
+    resumed_cfg.train_cfg.max_epochs = 2
+    resumed_cfg.resume, resumed_cfg.load_from = True, middle
+    runner = Runner.from_cfg(resumed_cfg)
+    runner.load_or_resume()
+    assert runner.epoch == 1
+    for key in ('augmenter.probability_logits',
+                'augmenter.magnitude_logits'):
+        assert torch.equal(runner.model.state_dict()[key], saved[key])
+    hook = [h for h in runner.hooks if isinstance(h, TSTPhaseHook)][0]
+    assert (hook.phase_at, hook.passes_done) == (1, 1)
+    runner._has_loaded = True  # resumed above
+    runner.train()
+    # the two passes it still owed, and no new first pass
+    files = sorted(os.listdir(tmp_path / 'resumed'))
+    assert 'augment_epoch1_pass2.pth' in files
+    assert 'augment_epoch1_pass3.pth' in files
+    assert 'augment_epoch1_pass1.pth' not in files
+    assert runner.epoch == 2
+
+
+def test_two_cpu_processes_keep_the_augmenter_identical(demo_data, tmp_path):
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, train_samples=16,
+                  augment_epochs=[0], passes=1)
+    cfg.custom_imports = dict(imports=['rank_digest_hook'],
+                              allow_failed_imports=False)
+    cfg.custom_hooks.append(dict(type='RankDigestHook',
+                                 out_dir=str(tmp_path)))
+    cfg_path = str(tmp_path / 'cfg.py')
+    cfg.dump(cfg_path)
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
+               PYTHONPATH=osp.join(REPO, 'tests', 'helpers'),
+               PYTHONWARNINGS='ignore')
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
+         str(tmp_path / 'w')], cwd=REPO, env=env, capture_output=True,
+        text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = result.stdout + result.stderr
+    assert 'TST augmenter phase at epoch 0: pass 1/1' in log
+    digests = [(tmp_path / f'digest_rank{r}.txt').read_text()
+               for r in (0, 1)]
+    assert digests[0] == digests[1]

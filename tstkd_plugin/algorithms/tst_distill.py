@@ -1,0 +1,141 @@
+# Copyright (c) tstkd_plugin contributors.
+import contextlib
+from typing import Dict, Iterator, List
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import is_model_wrapper
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.structures import BaseDataElement
+from mmrazor.models.utils import add_prefix
+from torch import nn
+
+from ..registry import MODELS
+from .checked_single_teacher_distill import CheckedSingleTeacherDistill
+
+
+def unwrap(module: nn.Module) -> nn.Module:
+    """The module inside a (separate-)DDP wrapper, or the module itself."""
+    return module.module if is_model_wrapper(module) else module
+
+
+@contextlib.contextmanager
+def frozen(*modules: nn.Module) -> Iterator[None]:
+    """No parameter gradients and eval mode inside; restored afterwards."""
+    saved = [(m, m.training, [(p, p.requires_grad) for p in m.parameters()])
+             for m in modules]
+    for m in modules:
+        m.eval()
+        for p in m.parameters():
+            p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for m, training, flags in saved:
+            m.train(training)
+            for p, flag in flags:
+                p.requires_grad_(flag)
+
+
+@MODELS.register_module()
+class TSTDistill(CheckedSingleTeacherDistill):
+    """TST: teaching what you should teach (Shao et al., IJCAI 2023).
+
+    A learnable augmenter (``LearnableAugment``) and the student are trained
+    in turn, with one optimizer each in an optim-wrapper dict
+    (``architecture`` and ``augmenter``). :class:`TSTPhaseHook` switches the
+    phase (the persistent buffer ``augmenter_phase``, saved in checkpoints).
+
+    - Augmenter step: teacher and student frozen (eval mode, no parameter
+      gradients); minimise ``CE_teacher(x_aug, y) - log(1 - p_student(y |
+      x_aug) + eps)``: the teacher stays right, the student is pushed wrong,
+      and the second term is bounded (the reference's unbounded
+      ``CE_T - CE_S`` produced NaNs).
+    - Student step: the loader yields B/2 originals; their augmented copies
+      are made without gradient; the batch ``[augmented; original]`` with the
+      original labels goes through the config's distiller (vanilla KD,
+      ``DISTKDLoss``, ...) and the student's task loss. The distillation
+      losses are computed on the whole batch: for per-sample averages such
+      as KL this is ``1/2 KD(aug) + 1/2 KD(orig)``.
+
+    Args:
+        augmenter (dict): Config of the augmenter (``LearnableAugment``).
+            Its ``mean``/``std`` default to the data preprocessor's.
+        eps (float): In the bounded student term. Defaults to 1e-6.
+        **kwargs: The arguments of ``CheckedSingleTeacherDistill``.
+    """
+
+    OPTIMIZERS = ('architecture', 'augmenter')
+
+    def __init__(self, augmenter: dict, eps: float = 1e-6, **kwargs) -> None:
+        super().__init__(**kwargs)
+        augmenter = dict(augmenter)
+        for key in ('mean', 'std'):
+            value = getattr(self.data_preprocessor, key, None)
+            if key not in augmenter and isinstance(value, torch.Tensor):
+                augmenter[key] = value.flatten().tolist()
+        self.augmenter = MODELS.build(augmenter)
+        self.eps = eps
+        self.register_buffer('augmenter_phase', torch.tensor(False))
+
+    def train_step(self, data: dict,
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+        if not isinstance(optim_wrapper, OptimWrapperDict) or \
+                set(optim_wrapper.keys()) != set(self.OPTIMIZERS):
+            keys = list(optim_wrapper.keys()) if isinstance(
+                optim_wrapper, OptimWrapperDict) else type(optim_wrapper)
+            raise ValueError(
+                'optim_wrapper: TSTDistill needs an optimizer-wrapper dict '
+                f'with the keys {list(self.OPTIMIZERS)} (constructor '
+                f"'mmrazor.SeparateOptimWrapperConstructor'); got {keys}.")
+        if bool(self.augmenter_phase):
+            return self.augmenter_step(data, optim_wrapper['augmenter'])
+        return self.student_step(data, optim_wrapper['architecture'])
+
+    def student_step(self, data: dict,
+                     optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+        """Distil on ``[augmented; original]`` and update the student."""
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            inputs, samples = data['inputs'], data['data_samples']
+            with torch.no_grad():
+                augmented = unwrap(self.augmenter)(inputs)
+            losses = self.loss(
+                torch.cat([augmented, inputs]), list(samples) + list(samples))
+        parsed, log_vars = self.parse_losses(losses)
+        optim_wrapper.update_params(parsed)
+        return log_vars
+
+    def augmenter_step(self, data: dict, optim_wrapper: OptimWrapper
+                       ) -> Dict[str, torch.Tensor]:
+        """One step of the augmenter against the frozen networks."""
+        student, teacher = unwrap(self.student), unwrap(self.teacher)
+        data = self.data_preprocessor(data, True)
+        with frozen(student, teacher), \
+                optim_wrapper.optim_context(self.augmenter):
+            augmented = self.augmenter(data['inputs'])
+            losses = self.augmenter_loss(student, teacher, augmented,
+                                         data['data_samples'])
+        parsed, log_vars = self.parse_losses(losses)
+        optim_wrapper.update_params(parsed)
+        with torch.no_grad():  # as the reference: logits stay in [-10, 10]
+            for param in unwrap(self.augmenter).parameters():
+                param.clamp_(-10.0, 10.0)
+        return add_prefix(log_vars, 'augmenter')
+
+    def augmenter_loss(self, student: nn.Module, teacher: nn.Module,
+                       augmented: torch.Tensor,
+                       samples: List[BaseDataElement]
+                       ) -> Dict[str, torch.Tensor]:
+        """The augmenter's objective for classification.
+
+        Override for other tasks (issue 5: task losses of detectors and
+        segmentors).
+        """
+        labels = torch.cat([s.gt_label for s in samples]).to(augmented.device)
+        logits_t = teacher(augmented, mode='tensor').float()
+        logits_s = student(augmented, mode='tensor').float()
+        p_student = logits_s.softmax(1).gather(1, labels[:, None])[:, 0]
+        return dict(
+            loss_teacher_ce=F.cross_entropy(logits_t, labels),
+            loss_student_negative=-torch.log(1 - p_student + self.eps).mean())
