@@ -1,0 +1,37 @@
+# DIST, ImageNet-1k: ResNet-34 -> ResNet-18, 100 epochs, 8 GPUs x 32 images
+# (the mmpretrain ResNet-18 recipe), tau 1, beta = gamma = 1, DIST weight 2,
+# CE weight 1 (DIST paper, Table: ImageNet).
+# Reference top-1 (DIST README): student 69.76, KD 71.21, DIST 72.07.
+# Teacher: mmpretrain zoo ResNet-34, top-1 73.62.
+_base_ = ['mmpretrain::resnet/resnet18_8xb32_in1k.py']
+
+teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet34_8xb32_in1k_20210831-f257d4e6.pth'  # noqa: E501
+
+model = dict(
+    _delete_=True,
+    _scope_='mmrazor',
+    type='CheckedSingleTeacherDistill',
+    data_preprocessor=dict(
+        type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor),
+    architecture=_base_.model,
+    teacher=dict(
+        cfg_path='mmpretrain::resnet/resnet34_8xb32_in1k.py',
+        pretrained=False),
+    teacher_ckpt=teacher_ckpt,
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc')),
+        teacher_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc')),
+        distill_losses=dict(
+            loss_dist=dict(
+                type='DISTKDLoss', tau=1, inter_loss_weight=1.0,
+                intra_loss_weight=1.0, loss_weight=2.0)),
+        loss_forward_mappings=dict(
+            loss_dist=dict(
+                preds_S=dict(from_student=True, recorder='fc'),
+                preds_T=dict(from_student=False, recorder='fc')))))
+
+default_scope = 'mmrazor'
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
