@@ -12,7 +12,7 @@ import torch
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
-from conftest import REPO, free_port, small_run_cfg
+from conftest import REPO, free_port, run_python, small_run_cfg
 from tstkd_plugin.hooks import TSTPhaseHook
 
 TST_KD = 'configs/tst/mmpretrain/tst_kd_logits_resnet18-w32_resnet18-w8_digits.py'
@@ -149,6 +149,14 @@ def test_policy_is_logged_as_scalars(demo_data, tmp_path):
     p = torch.sigmoid(runner.model.augmenter.probability_logits)
     assert policy[0]['tst/p_Rotate'] == pytest.approx(
         p[runner.model.augmenter.op_names.index('Rotate')].item())
+    # and the plot tool draws it
+    png = str(tmp_path / 'policy.png')
+    result = run_python(['tools/plot_tst_policy.py', str(tmp_path / 'w'),
+                         '--out', png])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'policy of 14 ops over 1 phases' in result.stdout
+    with open(png, 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
 
 
 def test_resume_in_the_middle_of_a_phase(demo_data, tmp_path):
@@ -203,3 +211,61 @@ def test_two_cpu_processes_keep_the_augmenter_identical(demo_data, tmp_path):
     digests = [(tmp_path / f'digest_rank{r}.txt').read_text()
                for r in (0, 1)]
     assert digests[0] == digests[1]
+
+
+CLS = 'configs/baselines/mmpretrain'
+
+
+def _quick_train(config, demo_data, work_dir, epochs):
+    cfg = small_run_cfg(osp.join(REPO, CLS, config), demo_data, work_dir,
+                        train_samples=120)
+    cfg.train_cfg.max_epochs = epochs
+    cfg.default_hooks.checkpoint.interval = epochs
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    _train(cfg)
+    return osp.join(work_dir, f'epoch_{epochs}.pth')
+
+
+def test_augmenter_phase_lowers_its_objective(demo_data, tmp_path):
+    """On fixed draws of ops, signs and gates, the augmenter phase lowers
+    CE_teacher + (-log(1 - p_student)) with real (briefly trained) nets."""
+    torch.manual_seed(0)
+    teacher = _quick_train('resnet18-w32_digits.py', demo_data,
+                           str(tmp_path / 't'), 6)
+    student = _quick_train('resnet18-w8_digits.py', demo_data,
+                           str(tmp_path / 's'), 3)
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, train_samples=120,
+                  augment_epochs=[0])
+    cfg.model.teacher_ckpt = teacher
+    cfg.model.architecture.init_cfg = dict(type='Pretrained',
+                                           checkpoint=student)
+    cfg.optim_wrapper.augmenter.optimizer.lr = 0.5
+    runner = Runner.from_cfg(cfg)
+    runner.model.init_weights()
+    model = runner.model
+    optim = runner.build_optim_wrapper(cfg.optim_wrapper)
+    batches = list(runner.build_dataloader(cfg.train_dataloader))
+
+    def objective():
+        torch.manual_seed(1)  # the same ops, signs and gates each time
+        total = 0.0
+        with torch.no_grad():
+            for batch in batches:
+                data = model.data_preprocessor(batch, False)
+                x = model.augmenter(data['inputs'])
+                losses = model.augmenter_loss(model.student.eval(),
+                                              model.teacher, x,
+                                              data['data_samples'])
+                total += sum(v.item() for v in losses.values())
+        return total / len(batches)
+
+    before = objective()
+    policy_before = model.augmenter.probability_logits.detach().clone()
+    model.augmenter_phase.fill_(True)
+    for _ in range(3):
+        for batch in batches:
+            model.train_step(batch, optim)
+    after = objective()
+    assert after < before - 0.05, (before, after)
+    assert not torch.equal(policy_before,
+                           model.augmenter.probability_logits.detach())
