@@ -9,6 +9,7 @@ tools/test.py and prints a table of the metric (mean and spread over seeds).
 Example:
     python tools/run_demo.py                      # classification, 3 seeds
     python tools/run_demo.py --tasks det seg --seeds 0
+    python tools/run_demo.py --methods 'vanilla KD' DIST TST+KD TST+DIST
 """
 import argparse
 import json
@@ -33,6 +34,10 @@ TASKS = {
             'kd_logits_resnet18-w32_resnet18-w8_digits.py',
             'DIST': 'dist/mmpretrain/'
             'dist_logits_resnet18-w32_resnet18-w8_digits.py',
+            'TST+KD': 'tst/mmpretrain/'
+            'tst_kd_logits_resnet18-w32_resnet18-w8_digits.py',
+            'TST+DIST': 'tst/mmpretrain/'
+            'tst_dist_logits_resnet18-w32_resnet18-w8_digits.py',
         },
         metric=('accuracy/top1', 'top-1 (%)', 1.0)),
     'det': dict(
@@ -102,7 +107,7 @@ def run_task(task: str, work_root: str, seeds: List[int],
     teacher = train_and_test(spec['teacher'], osp.join(root, 'teacher'),
                              seeds[0], [])
     teacher_ckpt = last_checkpoint(osp.join(root, 'teacher'))
-    labels = ['alone'] + methods
+    labels = ['alone'] + [m for m in methods if m in spec['students']]
     results: Dict[str, List[float]] = {label: [] for label in labels}
     minutes = {label: 0.0 for label in labels}
     for seed in seeds:
@@ -130,7 +135,8 @@ def main() -> None:
                         choices=sorted(TASKS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--methods', nargs='+', default=['vanilla KD', 'DIST'],
-                        choices=['vanilla KD', 'DIST'])
+                        choices=['vanilla KD', 'DIST', 'TST+KD', 'TST+DIST'],
+                        help='TST is available for cls only')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data', default='data/demo')
     args = parser.parse_args()

@@ -48,10 +48,21 @@ def main() -> None:
     args = parser.parse_args()
 
     torch.manual_seed(0)
-    runs = [build(c) for c in args.configs]
+    runs, names = [], []
+    for config in args.configs:
+        model, optim_wrapper, batch = build(config)
+        # TST: its student step and its augmenter step are timed apart
+        for phase in ((False, True) if hasattr(model, 'augmenter_phase')
+                      else (None, )):
+            runs.append((model, optim_wrapper, batch, phase))
+            names.append(config if phase is None else
+                         f'{config} ({"augmenter" if phase else "student"}'
+                         ' step)')
     times: List[List[float]] = [[] for _ in runs]
     for step in range(args.warmup + args.steps):
-        for i, (model, optim_wrapper, batch) in enumerate(runs):
+        for i, (model, optim_wrapper, batch, phase) in enumerate(runs):
+            if phase is not None:
+                model.augmenter_phase.fill_(phase)
             start = time.perf_counter()
             model.train_step(batch, optim_wrapper)
             if step >= args.warmup:
@@ -59,9 +70,9 @@ def main() -> None:
     base = statistics.median(times[0])
     print(f'| config | ms per step (median of {args.steps}) | ratio |')
     print('|---|---|---|')
-    for config, t in zip(args.configs, times):
+    for name, t in zip(names, times):
         median = statistics.median(t)
-        print(f'| {config} | {median * 1000:.1f} | {median / base:.2f} |')
+        print(f'| {name} | {median * 1000:.1f} | {median / base:.2f} |')
 
 
 if __name__ == '__main__':
