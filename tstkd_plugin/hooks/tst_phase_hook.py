@@ -125,17 +125,22 @@ class TSTPhaseHook(Hook):
         algorithm.augmenter_phase.fill_(True)
         try:
             while self.passes_done < self.passes:
-                losses = []
+                sums: dict = {}
+                steps = 0
                 for batch in self._batches(runner):
                     log_vars = runner.model.train_step(batch,
                                                        runner.optim_wrapper)
-                    losses.append(float(log_vars['augmenter.loss']))
                     self._check_finite(log_vars, at)
+                    for key, value in log_vars.items():
+                        sums[key] = sums.get(key, 0.0) + float(value)
+                    steps += 1
                 self.passes_done += 1
+                means = ', '.join(f'{k}: {v / max(steps, 1):.4f}'
+                                  for k, v in sums.items())
                 runner.logger.info(
                     f'TST augmenter phase at {self._unit} {at}: pass '
-                    f'{self.passes_done}/{self.passes}, mean loss '
-                    f'{sum(losses) / max(len(losses), 1):.4f}')
+                    f'{self.passes_done}/{self.passes}, {steps} steps, '
+                    f'mean {means}')
                 if self.save_checkpoint:
                     self._save(runner, at)
         finally:
