@@ -1,5 +1,6 @@
 # TST + DIST on the demo digits: the TST + KD config with DIST as the
-# distillation term (the "generalized distillation paradigm").
+# distillation term (the "generalized distillation paradigm"), with the
+# DIST demo config's setting (tau 1; tau 4 gave 90.34 +- 10.77 over 3 seeds).
 _base_ = ['./tst_kd_logits_resnet18-w32_resnet18-w8_digits.py']
 
 model = dict(
@@ -7,7 +8,7 @@ model = dict(
         distill_losses=dict(
             _delete_=True,
             loss_dist=dict(
-                type='DISTKDLoss', tau=4, inter_loss_weight=1.0,
+                type='DISTKDLoss', tau=1, inter_loss_weight=1.0,
                 intra_loss_weight=1.0, loss_weight=2.0)),
         loss_forward_mappings=dict(
             _delete_=True,
