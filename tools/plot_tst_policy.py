@@ -62,12 +62,18 @@ def main() -> None:
 
     probabilities, magnitudes = read_policy(find_scalars(args.path))
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharex=True)
+    # one distinct colour and style per op name, the same in both panels
+    names = sorted(probabilities)
+    colors = plt.cm.tab20.colors
+    styles = {name: dict(color=colors[i % len(colors)],
+                         linestyle=('-', '--')[i % 2])
+              for i, name in enumerate(names)}
     for ax, series, title in ((axes[0], probabilities, 'apply probability'),
                               (axes[1], magnitudes, 'magnitude')):
         for name, points in sorted(series.items()):
             steps = [0] + [s for s, _ in points]
             values = [args.initial] + [v for _, v in points]
-            ax.plot(steps, values, marker='o', label=name)
+            ax.plot(steps, values, marker='o', label=name, **styles[name])
         ax.set_title(f'TST learned {title}')
         ax.set_xlabel('student iteration')
         ax.set_ylim(0, 1)
