@@ -4,19 +4,14 @@ from typing import Dict, Iterator, List
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.structures import BaseDataElement
 from mmrazor.models.utils import add_prefix
 from torch import nn
 
 from ..registry import MODELS
+from ..utils import unwrap
 from .checked_single_teacher_distill import CheckedSingleTeacherDistill
-
-
-def unwrap(module: nn.Module) -> nn.Module:
-    """The module inside a (separate-)DDP wrapper, or the module itself."""
-    return module.module if is_model_wrapper(module) else module
 
 
 @contextlib.contextmanager

@@ -4,9 +4,9 @@ from typing import Iterable, Optional, Sequence
 
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from ..registry import HOOKS
+from ..utils import unwrap
 
 DATA_BATCH = Optional[dict]
 
@@ -99,8 +99,7 @@ class TSTPhaseHook(Hook):
     # -- the phase ----------------------------------------------------------
     @staticmethod
     def _algorithm(runner):
-        model = runner.model
-        return model.module if is_model_wrapper(model) else model
+        return unwrap(runner.model)
 
     def _batches(self, runner) -> Iterable[dict]:
         if self.by_epoch:
@@ -173,9 +172,7 @@ class TSTPhaseHook(Hook):
             f.write(osp.join(runner.work_dir, filename))
 
     def _log_policy(self, runner, algorithm) -> None:
-        augmenter = algorithm.augmenter
-        augmenter = augmenter.module if is_model_wrapper(augmenter) \
-            else augmenter
+        augmenter = unwrap(algorithm.augmenter)
         scalars = {f'tst/p_{k}': v for k, v in augmenter.probabilities.items()}
         scalars.update(
             {f'tst/m_{k}': v for k, v in augmenter.magnitudes.items()})

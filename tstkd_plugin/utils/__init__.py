@@ -3,10 +3,11 @@ from .distill_config_checks import (check_recorder_sources,
                                     check_same_num_classes,
                                     check_teacher_ckpt_exists,
                                     load_teacher_checkpoint)
+from .model_wrappers import unwrap
 
 __all__ = [
     'check_recorder_sources', 'check_same_num_classes',
-    'check_teacher_ckpt_exists', 'load_teacher_checkpoint'
+    'check_teacher_ckpt_exists', 'load_teacher_checkpoint', 'unwrap'
 ]
 
 
