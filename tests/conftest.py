@@ -5,7 +5,7 @@ import os.path as osp
 import socket
 import subprocess
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -30,6 +30,35 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def train_on_two_cpu_ranks(cfg: Config, tmp_path, work_dir: str
+                           ) -> Tuple[str, List[str]]:
+    """Train ``cfg`` with ``tools/dist_train.sh CFG 2`` (gloo on CPU).
+
+    Each rank writes a digest of its parameters (tests/helpers'
+    ``RankDigestHook``) into ``tmp_path``.
+
+    Returns:
+        tuple: The tool's output, and the digests of rank 0 and rank 1.
+    """
+    cfg.custom_imports = dict(imports=['rank_digest_hook'],
+                              allow_failed_imports=False)
+    cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+        dict(type='RankDigestHook', out_dir=str(tmp_path))]
+    cfg_path = str(tmp_path / 'cfg.py')
+    cfg.dump(cfg_path)
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
+               PYTHONPATH=osp.join(REPO, 'tests', 'helpers'),
+               PYTHONWARNINGS='ignore')
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
+         work_dir], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    digests = [(tmp_path / f'digest_rank{r}.txt').read_text()
+               for r in (0, 1)]
+    return result.stdout + result.stderr, digests
 
 
 @pytest.fixture(scope='session')

@@ -11,7 +11,8 @@ import torch
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
-from conftest import REPO, free_port, run_python, small_run_cfg
+from conftest import (REPO, run_python, small_run_cfg,
+                      train_on_two_cpu_ranks)
 
 STUDENT_CLS = 'configs/baselines/mmpretrain/resnet18-w8_digits.py'
 KD_CLS = 'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py'
@@ -118,25 +119,10 @@ def test_dist_train_two_cpu_processes(demo_data, tmp_path):
                         str(tmp_path / 'work'), train_samples=16)
     cfg.train_dataloader.batch_size = 4  # 2 ranks x 2 iterations
     cfg.log_level = 'INFO'
-    cfg.custom_imports = dict(imports=['rank_digest_hook'],
-                              allow_failed_imports=False)
-    cfg.custom_hooks = [dict(type='RankDigestHook', out_dir=str(tmp_path))]
-    cfg_path = str(tmp_path / 'cfg.py')
-    cfg.dump(cfg_path)
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
-               PYTHONPATH=osp.join(REPO, 'tests', 'helpers'),
-               PYTHONWARNINGS='ignore')
-    import subprocess
-    result = subprocess.run(
-        ['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
-         str(tmp_path / 'work')],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    digests = [(tmp_path / f'digest_rank{r}.txt').read_text()
-               for r in (0, 1)]
+    log, digests = train_on_two_cpu_ranks(cfg, tmp_path,
+                                          str(tmp_path / 'work'))
     assert digests[0] == digests[1]
     assert osp.isfile(str(tmp_path / 'work' / 'epoch_1.pth'))
-    log = result.stdout + result.stderr
     assert 'Epoch(train) [1][2/2]' in log  # 16 samples / (2 ranks x 4)
 
 

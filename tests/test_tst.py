@@ -4,15 +4,14 @@ import glob
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
-from conftest import REPO, free_port, run_python, small_run_cfg
+from conftest import (REPO, run_python, small_run_cfg,
+                      train_on_two_cpu_ranks)
 from tstkd_plugin.hooks import TSTPhaseHook
 
 TST_KD = 'configs/tst/mmpretrain/tst_kd_logits_resnet18-w32_resnet18-w8_digits.py'
@@ -192,24 +191,8 @@ def test_resume_in_the_middle_of_a_phase(demo_data, tmp_path):
 def test_two_cpu_processes_keep_the_augmenter_identical(demo_data, tmp_path):
     cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, train_samples=16,
                   augment_epochs=[0], passes=1)
-    cfg.custom_imports = dict(imports=['rank_digest_hook'],
-                              allow_failed_imports=False)
-    cfg.custom_hooks.append(dict(type='RankDigestHook',
-                                 out_dir=str(tmp_path)))
-    cfg_path = str(tmp_path / 'cfg.py')
-    cfg.dump(cfg_path)
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
-               PYTHONPATH=osp.join(REPO, 'tests', 'helpers'),
-               PYTHONWARNINGS='ignore')
-    result = subprocess.run(
-        ['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
-         str(tmp_path / 'w')], cwd=REPO, env=env, capture_output=True,
-        text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    log = result.stdout + result.stderr
+    log, digests = train_on_two_cpu_ranks(cfg, tmp_path, str(tmp_path / 'w'))
     assert 'TST augmenter phase at epoch 0: pass 1/1' in log
-    digests = [(tmp_path / f'digest_rank{r}.txt').read_text()
-               for r in (0, 1)]
     assert digests[0] == digests[1]
 
 
