@@ -135,6 +135,16 @@ def test_hook_runs_phases_before_the_given_iterations(demo_data, tmp_path):
     assert ckpt['meta']['iter'] == 2
 
 
+def test_epoch_schedule_on_an_iteration_loop_is_named(demo_data, tmp_path):
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[1])
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=4,
+                         val_interval=4)
+    cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
+    with pytest.raises(ValueError, match='TSTPhaseHook.augment_epochs does '
+                       'not fit the train loop IterBasedTrainLoop'):
+        _train(cfg)
+
+
 def test_policy_is_logged_as_scalars(demo_data, tmp_path):
     cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[0])
     runner = _train(cfg)

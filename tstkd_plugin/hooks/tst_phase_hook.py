@@ -4,6 +4,7 @@ from typing import Iterable, Optional, Sequence
 
 import torch
 from mmengine.hooks import Hook
+from mmengine.runner import EpochBasedTrainLoop
 
 from ..registry import HOOKS
 from ..utils import unwrap
@@ -81,8 +82,8 @@ class TSTPhaseHook(Hook):
         if not hasattr(algorithm, 'augmenter_phase'):
             raise ValueError('custom_hooks: TSTPhaseHook needs model.type '
                              f'TSTDistill; got {type(algorithm).__name__}')
-        if self.by_epoch != runner.train_loop.__class__.__name__.startswith(
-                'Epoch'):
+        if self.by_epoch != isinstance(runner.train_loop,
+                                       EpochBasedTrainLoop):
             key = 'augment_epochs' if self.by_epoch else 'augment_iters'
             raise ValueError(f'TSTPhaseHook.{key} does not fit the train '
                              f'loop {type(runner.train_loop).__name__}')
