@@ -71,6 +71,16 @@ def demo_data(tmp_path_factory) -> str:
     return out
 
 
+@pytest.fixture(scope='session')
+def full_demo_data(tmp_path_factory) -> str:
+    """The whole demo datasets, as ``make demo`` writes them (for the few
+    tests that need nets trained to a real accuracy)."""
+    out = str(tmp_path_factory.mktemp('full_demo_data'))
+    result = run_python(['tools/make_demo_data.py', '--out', out])
+    assert result.returncode == 0, result.stderr
+    return out
+
+
 def _repoint(value: Any, data_root: str) -> Any:
     if isinstance(value, str) and value.startswith(DEMO_PREFIX):
         return data_root + value[len(DEMO_PREFIX):]

@@ -24,7 +24,8 @@ def test_configs_of_every_method_and_task_are_found():
     for method in ('baselines', 'dist'):
         for library in ('mmpretrain', 'mmdet', 'mmseg'):
             assert (method, library) in found
-    assert ('tst', 'mmpretrain') in found
+    for library in ('mmpretrain', 'mmdet', 'mmseg'):
+        assert ('tst', library) in found
 
 
 @pytest.mark.parametrize('config', ALL_CONFIGS)
@@ -53,3 +54,19 @@ def test_config_trains_one_step(config, make_cfg, tmp_path):
         (teacher is not None)
     if validates:
         assert any(k.startswith('val/') for k in logged), sorted(logged)
+    if cfg.model.get('augmenter') is not None:
+        _one_augmenter_step(runner)
+
+
+def _one_augmenter_step(runner):
+    """TST configs: one augmenter step moves the augmenter only."""
+    model = runner.model
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    model.augmenter_phase.fill_(True)
+    batch = next(iter(runner.train_dataloader))
+    log = model.train_step(batch, runner.optim_wrapper)
+    assert all(torch.isfinite(v) for v in log.values()), log
+    after = model.state_dict()
+    changed = {k for k in after if not torch.equal(before[k], after[k])}
+    assert changed and all(k.startswith('augmenter.') or
+                           k == 'augmenter_phase' for k in changed), changed

@@ -10,6 +10,7 @@ Example:
     python tools/run_demo.py                      # classification, 3 seeds
     python tools/run_demo.py --tasks det seg --seeds 0
     python tools/run_demo.py --methods 'vanilla KD' DIST TST+KD TST+DIST
+    python tools/run_demo.py --tasks det --reuse   # add runs to a work dir
 """
 import argparse
 import json
@@ -48,6 +49,10 @@ TASKS = {
             'kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
             'DIST': 'dist/mmdet/'
             'dist_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
+            'TST+KD': 'tst/mmdet/'
+            'tst_kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
+            'TST+DIST': 'tst/mmdet/'
+            'tst_dist_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
         },
         metric=('coco/bbox_mAP', 'bbox mAP (%)', 100.0)),
     'seg': dict(
@@ -57,6 +62,9 @@ TASKS = {
             'vanilla KD': 'baselines/mmseg/'
             'kd_logits_pspnet_r18-w32_r18-w8_digits.py',
             'DIST': 'dist/mmseg/dist_logits_pspnet_r18-w32_r18-w8_digits.py',
+            'TST+KD': 'tst/mmseg/tst_kd_logits_pspnet_r18-w32_r18-w8_digits.py',
+            'TST+DIST': 'tst/mmseg/'
+            'tst_dist_logits_pspnet_r18-w32_r18-w8_digits.py',
         },
         metric=('mIoU', 'mIoU (%)', 1.0)),
 }
@@ -73,23 +81,32 @@ def last_checkpoint(work_dir: str) -> str:
 
 
 def train_and_test(config: str, work_dir: str, seed: int,
-                   options: List[str]) -> Dict[str, float]:
+                   options: List[str], reuse: bool = False
+                   ) -> Dict[str, float]:
     """Train with tools/train.py, then score the last checkpoint.
 
     Args:
         options (list[str]): ``key=value`` config overrides for both tools.
     """
     config = osp.join(CONFIGS, config)
+    metrics_file = osp.join(work_dir, 'test_metrics.json')
+    if reuse and osp.isfile(metrics_file):
+        print(f'= reusing {metrics_file}', flush=True)
+        with open(metrics_file) as f:
+            metrics = json.load(f)
+        metrics.setdefault('minutes', float('nan'))  # not measured then
+        return metrics
     start = time.time()
     run(['tools/train.py', config, '--work-dir', work_dir,
          '--cfg-options', f'randomness.seed={seed}'] + options)
-    metrics_file = osp.join(work_dir, 'test_metrics.json')
     run(['tools/test.py', config, last_checkpoint(work_dir),
          '--work-dir', work_dir, '--out', metrics_file] +
         (['--cfg-options'] + options if options else []))
     with open(metrics_file) as f:
         metrics = json.load(f)
     metrics['minutes'] = (time.time() - start) / 60
+    with open(metrics_file, 'w') as f:
+        json.dump(metrics, f)
     return metrics
 
 
@@ -100,12 +117,12 @@ def summarise(values: List[float]) -> str:
 
 
 def run_task(task: str, work_root: str, seeds: List[int],
-             methods: List[str]) -> List[str]:
+             methods: List[str], reuse: bool = False) -> List[str]:
     spec = TASKS[task]
     key, name, scale = spec['metric']
     root = osp.join(work_root, task)
     teacher = train_and_test(spec['teacher'], osp.join(root, 'teacher'),
-                             seeds[0], [])
+                             seeds[0], [], reuse)
     teacher_ckpt = last_checkpoint(osp.join(root, 'teacher'))
     labels = ['alone'] + [m for m in methods if m in spec['students']]
     results: Dict[str, List[float]] = {label: [] for label in labels}
@@ -117,7 +134,7 @@ def run_task(task: str, work_root: str, seeds: List[int],
             metrics = train_and_test(
                 spec['students'][label],
                 osp.join(root, f'{label.replace(" ", "_")}_seed{seed}'),
-                seed, options)
+                seed, options, reuse)
             results[label].append(metrics[key] * scale)
             minutes[label] += metrics['minutes'] / len(seeds)
     rows = [f'| {task} | {name} | teacher | {teacher[key] * scale:.2f} | 1 '
@@ -136,7 +153,10 @@ def main() -> None:
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--methods', nargs='+', default=['vanilla KD', 'DIST'],
                         choices=['vanilla KD', 'DIST', 'TST+KD', 'TST+DIST'],
-                        help='TST is available for cls only')
+                        )
+    parser.add_argument('--reuse', action='store_true',
+                        help='keep the runs of the work dir that were '
+                        'already scored (their test_metrics.json)')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data', default='data/demo')
     args = parser.parse_args()
@@ -145,7 +165,8 @@ def main() -> None:
     run(['tools/make_demo_data.py', '--out', args.data])
     lines = []
     for task in args.tasks:
-        lines += run_task(task, args.work_dir, args.seeds, args.methods)
+        lines += run_task(task, args.work_dir, args.seeds, args.methods,
+                          args.reuse)
     print('\nDemo on real handwritten digits (scikit-learn); val images are '
           'made from source digits never seen in training; mean ± std over '
           'seeds where several.')

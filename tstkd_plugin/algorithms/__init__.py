@@ -1,6 +1,11 @@
 # Copyright (c) tstkd_plugin contributors.
 from .checked_single_teacher_distill import CheckedSingleTeacherDistill
+from .dense_tst_distill import DenseTSTDistill
 from .student_rois_distill import StudentRoIsDistill
 from .tst_distill import TSTDistill
+from .tst_student_rois_distill import TSTStudentRoIsDistill
 
-__all__ = ['CheckedSingleTeacherDistill', 'StudentRoIsDistill', 'TSTDistill']
+__all__ = [
+    'CheckedSingleTeacherDistill', 'DenseTSTDistill', 'StudentRoIsDistill',
+    'TSTDistill', 'TSTStudentRoIsDistill'
+]

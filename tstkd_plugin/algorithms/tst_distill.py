@@ -1,6 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
 import contextlib
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -94,9 +94,11 @@ class TSTDistill(CheckedSingleTeacherDistill):
             data = self.data_preprocessor(data, True)
             inputs, samples = data['inputs'], data['data_samples']
             with torch.no_grad():
-                augmented = unwrap(self.augmenter)(inputs)
+                augmented, augmented_samples = self.augment(
+                    unwrap(self.augmenter), inputs, samples)
             losses = self.loss(
-                torch.cat([augmented, inputs]), list(samples) + list(samples))
+                torch.cat([augmented, inputs]),
+                list(augmented_samples) + list(samples))
         parsed, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(parsed)
         return log_vars
@@ -108,9 +110,11 @@ class TSTDistill(CheckedSingleTeacherDistill):
         data = self.data_preprocessor(data, True)
         with frozen(student, teacher), \
                 optim_wrapper.optim_context(self.augmenter):
-            augmented = self.augmenter(data['inputs'])
+            # the wrapped augmenter: under DDP its gradients are averaged
+            augmented, samples = self.augment(self.augmenter, data['inputs'],
+                                              data['data_samples'])
             losses = self.augmenter_loss(student, teacher, augmented,
-                                         data['data_samples'])
+                                         samples)
         parsed, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(parsed)
         with torch.no_grad():  # as the reference: logits stay in [-10, 10]
@@ -118,14 +122,20 @@ class TSTDistill(CheckedSingleTeacherDistill):
                 param.clamp_(-10.0, 10.0)
         return add_prefix(log_vars, 'augmenter')
 
+    def augment(self, augmenter: nn.Module, inputs: torch.Tensor,
+                samples: List[BaseDataElement]
+                ) -> Tuple[torch.Tensor, List[BaseDataElement]]:
+        """Augmented inputs and their data samples (classification: the
+        labels do not change)."""
+        return augmenter(inputs), samples
+
     def augmenter_loss(self, student: nn.Module, teacher: nn.Module,
                        augmented: torch.Tensor,
                        samples: List[BaseDataElement]
                        ) -> Dict[str, torch.Tensor]:
         """The augmenter's objective for classification.
 
-        Override for other tasks (issue 5: task losses of detectors and
-        segmentors).
+        Other tasks override it (:class:`DenseTSTDistill`).
         """
         labels = torch.cat([s.gt_label for s in samples]).to(augmented.device)
         logits_t = teacher(augmented, mode='tensor').float()

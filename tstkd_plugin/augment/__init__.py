@@ -1,5 +1,10 @@
 # Copyright (c) tstkd_plugin contributors.
 from .augment_ops import AUGMENT_OPS, AugmentOp
 from .learnable_augment import LearnableAugment
+from .target_transforms import (transform_boxes, transform_samples,
+                                warp_label_map)
 
-__all__ = ['AUGMENT_OPS', 'AugmentOp', 'LearnableAugment']
+__all__ = [
+    'AUGMENT_OPS', 'AugmentOp', 'LearnableAugment', 'transform_boxes',
+    'transform_samples', 'warp_label_map'
+]

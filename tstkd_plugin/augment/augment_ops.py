@@ -20,10 +20,15 @@ OpResult = Tuple[torch.Tensor, Optional[torch.Tensor]]
 
 
 class AugmentOp(NamedTuple):
-    """An operation and whether it has a learnable magnitude / geometry."""
+    """An operation, whether it has a learnable magnitude and, for geometric
+    ops, the function giving its (B, 3, 3) matrix without warping."""
     fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], OpResult]
     has_magnitude: bool
-    geometric: bool
+    matrix_fn: Optional[Callable] = None
+
+    @property
+    def geometric(self) -> bool:
+        return self.matrix_fn is not None
 
 
 def straight_through(hard: torch.Tensor, magnitude: torch.Tensor
@@ -84,73 +89,92 @@ def cutout(x, m, sign, size: float = 0.2) -> OpResult:
     return x * (~hole).unsqueeze(1).to(x.dtype), None
 
 
-def _about_center(matrix: torch.Tensor, h: int, w: int) -> torch.Tensor:
-    """Conjugate a (B, 3, 3) linear map so that it acts about the center."""
-    b = matrix.shape[0]
-    to_center = torch.eye(3, device=matrix.device).repeat(b, 1, 1)
+def _about_center(matrix: torch.Tensor, hw: torch.Tensor) -> torch.Tensor:
+    """Conjugate (B, 3, 3) linear maps so that each acts about the centre
+    of its image; ``hw`` (B, 2) holds the image heights and widths."""
+    to_center = torch.eye(3, device=matrix.device,
+                          dtype=matrix.dtype).repeat(matrix.shape[0], 1, 1)
     back = to_center.clone()
-    to_center[:, 0, 2], to_center[:, 1, 2] = -(w - 1) / 2, -(h - 1) / 2
-    back[:, 0, 2], back[:, 1, 2] = (w - 1) / 2, (h - 1) / 2
+    to_center[:, 0, 2], to_center[:, 1, 2] = -(hw[:, 1] - 1) / 2, \
+        -(hw[:, 0] - 1) / 2
+    back[:, 0, 2], back[:, 1, 2] = (hw[:, 1] - 1) / 2, (hw[:, 0] - 1) / 2
     return back @ matrix @ to_center
 
 
-def _warp(x: torch.Tensor, matrix: torch.Tensor) -> OpResult:
+def warp(x: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
+    """Warp (B, C, H, W) by (B, 3, 3) matrices mapping source to output
+    pixel coordinates (pixel centres at integers), zeros outside."""
     h, w = x.shape[-2:]
-    return warp_affine(x, matrix[:, :2], (h, w), align_corners=True), matrix
+    return warp_affine(x, matrix[:, :2], (h, w), align_corners=True)
 
 
-def _eye(x: torch.Tensor) -> torch.Tensor:
-    return torch.eye(3, device=x.device, dtype=x.dtype).repeat(
-        x.shape[0], 1, 1)
+def image_sizes(x: torch.Tensor) -> torch.Tensor:
+    """(B, 2) heights and widths of a batch whose images fill it."""
+    return x.new_tensor(x.shape[-2:]).expand(x.shape[0], 2)
 
 
-def shear_x(x, m, sign) -> OpResult:
-    matrix = _eye(x)
+def _eye(hw: torch.Tensor) -> torch.Tensor:
+    return torch.eye(3, device=hw.device, dtype=hw.dtype).repeat(
+        hw.shape[0], 1, 1)
+
+
+# Geometric ops as matrices: ``hw`` (B, 2) are the sizes of the images
+# (their valid areas in padded batches), ``m`` the magnitude, ``sign`` (B,).
+def shear_x_matrix(hw, m, sign) -> torch.Tensor:
+    matrix = _eye(hw)
     matrix[:, 0, 1] = 0.3 * m * sign
-    return _warp(x, _about_center(matrix, *x.shape[-2:]))
+    return _about_center(matrix, hw)
 
 
-def shear_y(x, m, sign) -> OpResult:
-    matrix = _eye(x)
+def shear_y_matrix(hw, m, sign) -> torch.Tensor:
+    matrix = _eye(hw)
     matrix[:, 1, 0] = 0.3 * m * sign
-    return _warp(x, _about_center(matrix, *x.shape[-2:]))
+    return _about_center(matrix, hw)
 
 
-def translate_x(x, m, sign) -> OpResult:
-    matrix = _eye(x)
-    matrix[:, 0, 2] = 0.45 * m * sign * x.shape[-1]
-    return _warp(x, matrix)
+def translate_x_matrix(hw, m, sign) -> torch.Tensor:
+    matrix = _eye(hw)
+    matrix[:, 0, 2] = 0.45 * m * sign * hw[:, 1]
+    return matrix
 
 
-def translate_y(x, m, sign) -> OpResult:
-    matrix = _eye(x)
-    matrix[:, 1, 2] = 0.45 * m * sign * x.shape[-2]
-    return _warp(x, matrix)
+def translate_y_matrix(hw, m, sign) -> torch.Tensor:
+    matrix = _eye(hw)
+    matrix[:, 1, 2] = 0.45 * m * sign * hw[:, 0]
+    return matrix
 
 
-def rotate(x, m, sign) -> OpResult:
+def rotate_matrix(hw, m, sign) -> torch.Tensor:
     angle = torch.deg2rad(30.0 * m * sign)
-    matrix = _eye(x)
+    matrix = _eye(hw)
     cos, sin = torch.cos(angle), torch.sin(angle)
     matrix[:, 0, 0], matrix[:, 0, 1] = cos, -sin
     matrix[:, 1, 0], matrix[:, 1, 1] = sin, cos
-    return _warp(x, _about_center(matrix, *x.shape[-2:]))
+    return _about_center(matrix, hw)
+
+
+def _geometric(matrix_fn: Callable) -> AugmentOp:
+    def fn(x, m, sign) -> OpResult:
+        matrix = matrix_fn(image_sizes(x), m, sign)
+        return warp(x, matrix), matrix
+
+    return AugmentOp(fn, True, matrix_fn)
 
 
 # The 14 operations of the TST paper, in its order.
 AUGMENT_OPS: Dict[str, AugmentOp] = {
-    'Brightness': AugmentOp(brightness, True, False),
-    'Color': AugmentOp(color, True, False),
-    'Contrast': AugmentOp(contrast, True, False),
-    'Sharpness': AugmentOp(sharpness, True, False),
-    'Posterize': AugmentOp(posterize, True, False),
-    'Solarize': AugmentOp(solarize, True, False),
-    'ShearX': AugmentOp(shear_x, True, True),
-    'ShearY': AugmentOp(shear_y, True, True),
-    'TranslateX': AugmentOp(translate_x, True, True),
-    'TranslateY': AugmentOp(translate_y, True, True),
-    'Rotate': AugmentOp(rotate, True, True),
-    'Equalize': AugmentOp(equalize, False, False),
-    'Invert': AugmentOp(invert, False, False),
-    'Cutout': AugmentOp(cutout, False, False),
+    'Brightness': AugmentOp(brightness, True),
+    'Color': AugmentOp(color, True),
+    'Contrast': AugmentOp(contrast, True),
+    'Sharpness': AugmentOp(sharpness, True),
+    'Posterize': AugmentOp(posterize, True),
+    'Solarize': AugmentOp(solarize, True),
+    'ShearX': _geometric(shear_x_matrix),
+    'ShearY': _geometric(shear_y_matrix),
+    'TranslateX': _geometric(translate_x_matrix),
+    'TranslateY': _geometric(translate_y_matrix),
+    'Rotate': _geometric(rotate_matrix),
+    'Equalize': AugmentOp(equalize, False),
+    'Invert': AugmentOp(invert, False),
+    'Cutout': AugmentOp(cutout, False),
 }

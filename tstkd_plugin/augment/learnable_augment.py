@@ -6,7 +6,15 @@ import torch.nn as nn
 from torch.distributions import RelaxedBernoulli
 
 from ..registry import MODELS
-from .augment_ops import AUGMENT_OPS
+from .augment_ops import AUGMENT_OPS, image_sizes, warp
+
+
+def _inside(hw: torch.Tensor, shape) -> torch.Tensor:
+    """(B, 1, H, W) masks of each image's valid area in a padded batch."""
+    ys = torch.arange(shape[0], device=hw.device).view(1, 1, -1, 1)
+    xs = torch.arange(shape[1], device=hw.device).view(1, 1, 1, -1)
+    return (ys < hw[:, 0].view(-1, 1, 1, 1)) & \
+        (xs < hw[:, 1].view(-1, 1, 1, 1))
 
 
 @MODELS.register_module()
@@ -30,6 +38,15 @@ class LearnableAugment(nn.Module):
     :attr:`last_affine` (per op name, (B, 3, 3), pixel coordinates) with
     their gates in :attr:`last_gates`.
 
+    Geometry: with ``geometry='residual'`` (the paper's, for
+    classification) geometric ops join the residual sum like the others,
+    so an image may blend two warps and no single matrix describes it. With
+    ``geometry='compose'`` (detection and segmentation) the gated matrices
+    ``I + g_i (A_i - I)`` of the picked geometric ops are composed and the
+    colour-augmented image is warped once: :attr:`last_matrix` (B, 3, 3) is
+    then exactly the map the image went through, for boxes and masks to
+    follow; the gates and magnitudes still get gradients through the warp.
+
     Args:
         ops (Sequence[str], optional): Names from ``AUGMENT_OPS``. Defaults
             to all 14 operations of the paper.
@@ -42,7 +59,11 @@ class LearnableAugment(nn.Module):
             ops or per op name (a prior policy). Defaults to 0.5.
         init_magnitude (float | dict): Initial magnitude in (0, 1), for all
             ops or per op name. Defaults to 0.5.
+        geometry (str): ``'residual'`` or ``'compose'`` (above). Defaults to
+            ``'residual'``.
     """
+
+    GEOMETRY_MODES = ('residual', 'compose')
 
     def __init__(self,
                  ops: Optional[Sequence[str]] = None,
@@ -51,8 +72,13 @@ class LearnableAugment(nn.Module):
                  mean: Sequence[float] = (123.675, 116.28, 103.53),
                  std: Sequence[float] = (58.395, 57.12, 57.375),
                  init_probability=0.5,
-                 init_magnitude=0.5) -> None:
+                 init_magnitude=0.5,
+                 geometry: str = 'residual') -> None:
         super().__init__()
+        if geometry not in self.GEOMETRY_MODES:
+            raise ValueError(f'geometry: expected one of '
+                             f'{self.GEOMETRY_MODES}, got {geometry!r}')
+        self.geometry = geometry
         self.op_names: List[str] = list(ops or AUGMENT_OPS)
         unknown = [n for n in self.op_names if n not in AUGMENT_OPS]
         if unknown:
@@ -82,6 +108,11 @@ class LearnableAugment(nn.Module):
             persistent=False)
         self.last_affine: Dict[str, torch.Tensor] = {}
         self.last_gates: Dict[str, torch.Tensor] = {}
+        self.last_matrix: Optional[torch.Tensor] = None
+
+    @property
+    def has_geometric_ops(self) -> bool:
+        return any(AUGMENT_OPS[n].geometric for n in self.op_names)
 
     @staticmethod
     def _init_logits(key: str, value, names: List[str]) -> torch.Tensor:
@@ -109,20 +140,32 @@ class LearnableAugment(nn.Module):
 
     def forward(self,
                 inputs: torch.Tensor,
-                op_names: Optional[Sequence[str]] = None) -> torch.Tensor:
+                op_names: Optional[Sequence[str]] = None,
+                image_hw: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Augment a normalised batch.
 
         Args:
             inputs (Tensor): (B, 3, H, W), normalised with ``mean``/``std``.
             op_names (Sequence[str], optional): Apply these ops instead of
                 ``num_ops`` random ones (for tests and visualisation).
+            image_hw (Tensor, optional): (B, 2) heights and widths of the
+                images in a padded batch (``geometry='compose'`` only):
+                geometric ops act about each image's centre and scale with
+                its size, and the padding is left as it was.
         """
+        if image_hw is not None and self.geometry != 'compose':
+            raise ValueError("image_hw: padded batches need geometry="
+                             "'compose'")
         x = (inputs * self.std + self.mean) / 255.0
         if op_names is None:
             picked = torch.randperm(len(self.op_names))[:self.num_ops]
             op_names = [self.op_names[i] for i in picked.tolist()]
         batch = x.shape[0]
         self.last_affine, self.last_gates = {}, {}
+        compose = self.geometry == 'compose'
+        hw = image_sizes(x) if image_hw is None else image_hw.to(x)
+        eye = torch.eye(3, device=x.device, dtype=x.dtype).expand(batch, 3, 3)
+        matrix = eye
         out = x
         for name in op_names:
             op = AUGMENT_OPS[name]
@@ -133,9 +176,22 @@ class LearnableAugment(nn.Module):
             magnitude = self.magnitude(name) if op.has_magnitude else \
                 x.new_zeros(())
             sign = torch.randint(0, 2, (batch, ), device=x.device) * 2.0 - 1
+            self.last_gates[name] = gate.detach()
+            if compose and op.geometric:
+                affine = op.matrix_fn(hw, magnitude, sign)
+                matrix = (eye + gate.view(-1, 1, 1) * (affine - eye)) @ matrix
+                self.last_affine[name] = affine.detach()
+                continue
             transformed, affine = op.fn(x, magnitude, sign)
             out = out + gate.view(-1, 1, 1, 1) * (transformed - x)
-            self.last_gates[name] = gate.detach()
             if affine is not None:
                 self.last_affine[name] = affine.detach()
-        return (out.clamp(0, 1) * 255.0 - self.mean) / self.std
+        out = out.clamp(0, 1)
+        if compose:
+            out = warp(out, matrix)
+            self.last_matrix = matrix.detach()
+            if image_hw is not None:
+                out = torch.where(_inside(hw, out.shape[-2:]), out, x)
+        else:
+            self.last_matrix = None
+        return (out * 255.0 - self.mean) / self.std

@@ -1,0 +1,24 @@
+# TST + DIST, COCO 2x: Cascade Mask R-CNN X101-32x4d -> Faster R-CNN R50
+# (FPN). The DIST config of this pair (the teacher scores the student's
+# sampled RoIs) with TST's augmenter: boxes follow its geometric ops; in the
+# augmenter step the teacher's task losses are its box losses (the student's
+# data has no instance masks, so its mask head sits that step out).
+# Augmenter phases before epochs 6 and 12 of 24, one pass each. The loader
+# yields B/2 = 1 original per GPU.
+_base_ = [
+    '../../dist/mmdet/'
+    'dist_roi-logits_cascade-mask-rcnn_x101-32x4d_faster-rcnn_r50_fpn_2x_coco.py',
+    '../../_base_/tst/tst_augmenter.py'
+]
+
+train_dataloader = dict(batch_size=1)
+model = dict(type='TSTStudentRoIsDistill', augmenter=_base_.tst_augmenter)
+optim_wrapper = dict(
+    _delete_=True,
+    constructor='mmrazor.SeparateOptimWrapperConstructor',
+    architecture=_base_.optim_wrapper,
+    augmenter=_base_.tst_augmenter_optim_wrapper)
+param_scheduler = dict(
+    _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
+custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[6, 12], passes=1)]
+model_wrapper_cfg = _base_.tst_model_wrapper_cfg

@@ -1,0 +1,126 @@
+# Copyright (c) tstkd_plugin contributors.
+import contextlib
+from typing import Dict, Iterator, List, Sequence, Tuple
+
+import torch
+from mmengine.structures import BaseDataElement
+from torch import nn
+
+from ..augment import transform_samples
+from ..registry import MODELS
+from ..utils import unwrap
+from .tst_distill import TSTDistill
+
+
+@contextlib.contextmanager
+def without_mask_head(model: nn.Module,
+                      samples: Sequence[BaseDataElement]) -> Iterator[None]:
+    """A Mask R-CNN-style teacher scores data without instance masks (a
+    Faster R-CNN student's) with its box branches only."""
+    roi_head = getattr(model, 'roi_head', None)
+    has_masks = all('masks' in s.gt_instances for s in samples
+                    if 'gt_instances' in s)
+    if roi_head is None or has_masks or \
+            getattr(roi_head, 'mask_head', None) is None:
+        yield
+        return
+    mask_head = roi_head.mask_head
+    roi_head.mask_head = None
+    try:
+        yield
+    finally:
+        roi_head.mask_head = mask_head
+
+
+def _total(value) -> torch.Tensor:
+    return sum(value) if isinstance(value, (list, tuple)) else value
+
+
+@MODELS.register_module()
+class DenseTSTDistill(TSTDistill):
+    """TST for detectors and segmentors (mmdet, mmseg).
+
+    Differences from :class:`TSTDistill`:
+
+    - The augmenter composes its geometric ops into one matrix per image
+      (``geometry='compose'``, the default here) and the targets follow it:
+      boxes through their 4 corners, clipped, too small ones dropped with
+      their labels; label maps with nearest sampling, ignore label where
+      the warp brings in outside area. Each image is augmented inside its
+      valid area (``img_shape``) of a padded batch.
+    - Augmenter objective: the teacher's task losses, plus the student's
+      task losses turned against it: a classification loss ``L`` becomes
+      ``-log(1 - exp(-L) + eps)`` (the bounded ``-log(1 - p)`` form with
+      ``p = exp(-L)``; for a cross-entropy ``L`` that is the geometric mean
+      of the true-class probabilities), a regression loss becomes
+      ``-min(L, regression_clip)``. No distillation loss in this step.
+
+    Args:
+        augmenter (dict): Config of ``LearnableAugment``.
+        regression_keys (Sequence[str]): A student loss whose name contains
+            one of these is a regression loss; any other one is a
+            classification loss. Defaults to ``('bbox', 'iou', 'reg')``.
+        regression_clip (float): Defaults to 1.0.
+        min_box_size (float): Boxes narrower or lower after the warp are
+            dropped (pixels). Defaults to 2.0.
+        ignore_index (int): Label of warped-in area in label maps. Defaults
+            to 255.
+        **kwargs: The arguments of :class:`TSTDistill`.
+    """
+
+    def __init__(self,
+                 augmenter: dict,
+                 regression_keys: Sequence[str] = ('bbox', 'iou', 'reg'),
+                 regression_clip: float = 1.0,
+                 min_box_size: float = 2.0,
+                 ignore_index: int = 255,
+                 **kwargs) -> None:
+        augmenter = dict(augmenter)
+        augmenter.setdefault('geometry', 'compose')
+        super().__init__(augmenter=augmenter, **kwargs)
+        if self.augmenter.geometry != 'compose' and \
+                self.augmenter.has_geometric_ops:
+            raise ValueError(
+                "model.augmenter.geometry: detection and segmentation need "
+                "'compose' (targets follow one matrix per image); got "
+                f"{self.augmenter.geometry!r} with geometric ops in "
+                'model.augmenter.ops')
+        if not regression_clip > 0:
+            raise ValueError('model.regression_clip: expected > 0, got '
+                             f'{regression_clip}')
+        self.regression_keys = tuple(regression_keys)
+        self.regression_clip = regression_clip
+        self.min_box_size = min_box_size
+        self.ignore_index = ignore_index
+
+    def augment(self, augmenter: nn.Module, inputs: torch.Tensor,
+                samples: List[BaseDataElement]
+                ) -> Tuple[torch.Tensor, List[BaseDataElement]]:
+        hw = inputs.new_tensor([s.metainfo['img_shape'][:2] for s in samples])
+        padded = bool((hw != inputs.new_tensor(inputs.shape[-2:])).any())
+        augmented = augmenter(inputs, image_hw=hw if padded else None)
+        matrices = unwrap(augmenter).last_matrix
+        return augmented, transform_samples(samples, matrices,
+                                            self.min_box_size,
+                                            self.ignore_index)
+
+    def augmenter_loss(self, student: nn.Module, teacher: nn.Module,
+                       augmented: torch.Tensor,
+                       samples: List[BaseDataElement]
+                       ) -> Dict[str, torch.Tensor]:
+        losses = {}
+        with without_mask_head(teacher, samples):
+            for name, value in teacher.loss(augmented, samples).items():
+                if 'loss' in name:
+                    losses[f'teacher.{name}'] = _total(value)
+        for name, value in student.loss(augmented, samples).items():
+            if 'loss' not in name:
+                continue
+            value = _total(value)
+            if any(key in name for key in self.regression_keys):
+                losses[f'student_negative.{name}'] = \
+                    -value.clamp(max=self.regression_clip)
+            else:
+                losses[f'student_negative.{name}'] = -torch.log(
+                    1 - torch.exp(-value) + self.eps)
+        return losses
