@@ -3,12 +3,15 @@
 # two phases (before epochs 2 and 5, 2 passes each; the paper: CIFAR-100
 # epochs 30 and 90, 30 passes). The loader yields B/2 = 16 originals; the
 # student sees [augmented; original] = 32 images per step.
-_base_ = ['../../baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py']
+_base_ = [
+    '../../baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py',
+    '../../_base_/tst/tst_augmenter.py'
+]
 
 train_dataloader = dict(batch_size=16)
 model = dict(
     type='TSTDistill',
-    augmenter=dict(type='LearnableAugment', num_ops=4, temperature=0.05))
+    augmenter=_base_.tst_augmenter)
 
 # one optimizer each: the student's as in the KD config, the augmenter's as
 # in the reference (SGD lr 0.01, momentum 0.9, no weight decay, grad norm 20)
@@ -18,9 +21,7 @@ optim_wrapper = dict(
     architecture=dict(
         optimizer=dict(type='SGD', lr=0.05, momentum=0.9,
                        weight_decay=5e-4)),
-    augmenter=dict(
-        optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0),
-        clip_grad=dict(max_norm=20)))
+    augmenter=_base_.tst_augmenter_optim_wrapper)
 param_scheduler = dict(
     _delete_=True,
     architecture=dict(
@@ -28,10 +29,4 @@ param_scheduler = dict(
     augmenter=[])
 custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[2, 5], passes=2)]
 
-# Each of student and augmenter gets its own DDP wrapper: the algorithm's
-# train_step alternates them, and the augmenter's gradients are averaged
-# over ranks, so its parameters stay identical.
-model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel',
-    broadcast_buffers=False,
-    find_unused_parameters=False)
+model_wrapper_cfg = _base_.tst_model_wrapper_cfg

@@ -5,7 +5,10 @@
 # Teacher: mmpretrain zoo ResNet-34, top-1 73.62; the student alone (the
 # mmpretrain recipe) 69.90. The TST paper's ImageNet table has this pair; its
 # numbers are not restated here (not verified from the paper here).
-_base_ = ['mmpretrain::resnet/resnet18_8xb32_in1k.py']
+_base_ = [
+    'mmpretrain::resnet/resnet18_8xb32_in1k.py',
+    '../../_base_/tst/tst_augmenter.py'
+]
 
 teacher_ckpt = 'https://download.openmmlab.com/mmclassification/v0/resnet/resnet34_8xb32_in1k_20210831-f257d4e6.pth'  # noqa: E501
 max_epochs = 100
@@ -22,7 +25,7 @@ model = dict(
         cfg_path='mmpretrain::resnet/resnet34_8xb32_in1k.py',
         pretrained=False),
     teacher_ckpt=teacher_ckpt,
-    augmenter=dict(type='LearnableAugment', num_ops=4, temperature=0.05),
+    augmenter=_base_.tst_augmenter,
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(
@@ -41,9 +44,7 @@ optim_wrapper = dict(
     constructor='mmrazor.SeparateOptimWrapperConstructor',
     architecture=dict(
         optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4)),
-    augmenter=dict(
-        optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0),
-        clip_grad=dict(max_norm=20)))
+    augmenter=_base_.tst_augmenter_optim_wrapper)
 param_scheduler = dict(
     _delete_=True,
     architecture=dict(
@@ -52,10 +53,7 @@ param_scheduler = dict(
     augmenter=[])
 train_cfg = dict(max_epochs=max_epochs)
 custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[10, 25], passes=5)]
-model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel',
-    broadcast_buffers=False,
-    find_unused_parameters=False)
+model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 
 default_scope = 'mmrazor'
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
