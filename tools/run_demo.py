@@ -155,14 +155,17 @@ def main() -> None:
                         choices=['vanilla KD', 'DIST', 'TST+KD', 'TST+DIST'],
                         )
     parser.add_argument('--reuse', action='store_true',
-                        help='keep the runs of the work dir that were '
-                        'already scored (their test_metrics.json)')
+                        help='keep the demo data and the runs of the work '
+                        'dir that were already scored (test_metrics.json)')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data', default='data/demo')
     args = parser.parse_args()
 
     start = time.time()
-    run(['tools/make_demo_data.py', '--out', args.data])
+    if args.reuse and osp.isfile(osp.join(args.data, 'pools.json')):
+        print(f'= reusing the demo data in {args.data}', flush=True)
+    else:
+        run(['tools/make_demo_data.py', '--out', args.data])
     lines = []
     for task in args.tasks:
         lines += run_task(task, args.work_dir, args.seeds, args.methods,

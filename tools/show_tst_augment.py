@@ -124,9 +124,10 @@ def main() -> None:
         else:
             augmented = augmenter(inputs, op_names=args.ops)
             augmented_samples = samples
+    # ops with their gates (relaxed Bernoulli: mostly near 0 or 1)
     applied: List[List[str]] = [[
-        f'{name}' for name, gate in augmenter.last_gates.items()
-        if gate[i] > 0.5
+        f'{name} {gate[i]:.2f}' for name, gate in augmenter.last_gates.items()
+        if gate[i] > 0.05
     ] for i in range(len(samples))]
 
     import matplotlib
@@ -138,7 +139,7 @@ def main() -> None:
         draw(axes[0, i], to_image(inputs[i], preprocessor), samples[i],
              'original')
         draw(axes[1, i], to_image(augmented[i], preprocessor),
-             augmented_samples[i], '+'.join(applied[i]) or '(no op applied)')
+             augmented_samples[i], ', '.join(applied[i]) or '(no op applied)')
     fig.tight_layout()
     fig.savefig(args.out, dpi=120)
     for i, ops in enumerate(applied):
