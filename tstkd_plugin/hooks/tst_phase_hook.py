@@ -132,6 +132,8 @@ class TSTPhaseHook(Hook):
                                                        runner.optim_wrapper)
                     self._check_finite(log_vars, at)
                     for key, value in log_vars.items():
+                        if torch.is_tensor(value):  # may carry grad
+                            value = value.detach().item()
                         sums[key] = sums.get(key, 0.0) + float(value)
                     steps += 1
                 self.passes_done += 1
