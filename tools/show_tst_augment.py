@@ -47,13 +47,9 @@ def build_augmenter(cfg: Config, data_preprocessor,
     """The algorithm's augmenter as ``TSTDistill``/``DenseTSTDistill``
     build it (mean/std of the data preprocessor; dense: composed
     geometry)."""
-    augmenter = dict(cfg.model.augmenter)
-    for key in ('mean', 'std'):
-        value = getattr(data_preprocessor, key, None)
-        if key not in augmenter and isinstance(value, torch.Tensor):
-            augmenter[key] = value.flatten().tolist()
-    if cfg.model.type.endswith('DenseTSTDistill'):
-        augmenter.setdefault('geometry', 'compose')
+    algorithm = MODELS.get(cfg.model.type)
+    augmenter = algorithm.augmenter_config(cfg.model.augmenter,
+                                           data_preprocessor)
     module = MODELS.build(augmenter)
     if checkpoint:
         state = _load_checkpoint(checkpoint, map_location='cpu')

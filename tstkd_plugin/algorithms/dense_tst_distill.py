@@ -75,8 +75,6 @@ class DenseTSTDistill(TSTDistill):
                  min_box_size: float = 2.0,
                  ignore_index: int = 255,
                  **kwargs) -> None:
-        augmenter = dict(augmenter)
-        augmenter.setdefault('geometry', 'compose')
         super().__init__(augmenter=augmenter, **kwargs)
         if self.augmenter.geometry != 'compose' and \
                 self.augmenter.has_geometric_ops:
@@ -92,6 +90,14 @@ class DenseTSTDistill(TSTDistill):
         self.regression_clip = regression_clip
         self.min_box_size = min_box_size
         self.ignore_index = ignore_index
+
+    @classmethod
+    def augmenter_config(cls, augmenter: dict,
+                         data_preprocessor: nn.Module) -> dict:
+        """As :class:`TSTDistill`'s, with composed geometry by default."""
+        augmenter = super().augmenter_config(augmenter, data_preprocessor)
+        augmenter.setdefault('geometry', 'compose')
+        return augmenter
 
     def augment(self, augmenter: nn.Module, inputs: torch.Tensor,
                 samples: List[BaseDataElement]

@@ -64,14 +64,22 @@ class TSTDistill(CheckedSingleTeacherDistill):
 
     def __init__(self, augmenter: dict, eps: float = 1e-6, **kwargs) -> None:
         super().__init__(**kwargs)
-        augmenter = dict(augmenter)
-        for key in ('mean', 'std'):
-            value = getattr(self.data_preprocessor, key, None)
-            if key not in augmenter and isinstance(value, torch.Tensor):
-                augmenter[key] = value.flatten().tolist()
-        self.augmenter = MODELS.build(augmenter)
+        self.augmenter = MODELS.build(
+            self.augmenter_config(augmenter, self.data_preprocessor))
         self.eps = eps
         self.register_buffer('augmenter_phase', torch.tensor(False))
+
+    @classmethod
+    def augmenter_config(cls, augmenter: dict,
+                         data_preprocessor: nn.Module) -> dict:
+        """The augmenter's config completed as this algorithm builds it:
+        ``mean``/``std`` default to the data preprocessor's."""
+        augmenter = dict(augmenter)
+        for key in ('mean', 'std'):
+            value = getattr(data_preprocessor, key, None)
+            if key not in augmenter and isinstance(value, torch.Tensor):
+                augmenter[key] = value.flatten().tolist()
+        return augmenter
 
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
