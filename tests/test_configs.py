@@ -24,8 +24,9 @@ def test_configs_of_every_method_and_task_are_found():
     for method in ('baselines', 'dist'):
         for library in ('mmpretrain', 'mmdet', 'mmseg'):
             assert (method, library) in found
-    for library in ('mmpretrain', 'mmdet', 'mmseg'):
-        assert ('tst', library) in found
+    for method in ('tst', 'sokd'):
+        for library in ('mmpretrain', 'mmdet', 'mmseg'):
+            assert (method, library) in found
 
 
 @pytest.mark.parametrize('config', ALL_CONFIGS)
@@ -47,6 +48,10 @@ def test_config_trains_one_step(config, make_cfg, tmp_path):
     after = runner.model.state_dict()
     student_keys = [k for k in after if not k.startswith('teacher.')]
     assert any(not torch.equal(before[k], after[k]) for k in student_keys)
+    policy_keys = [k for k in after if '.feature_augments.' in k]
+    if cfg.model.type == 'SoKDDistill':  # one step inside the search
+        assert policy_keys and any(
+            not torch.equal(before[k], after[k]) for k in policy_keys)
     teacher_keys = [k for k in after if k.startswith('teacher.')]
     assert all(torch.equal(before[k], after[k]) for k in teacher_keys)
     logged = runner.message_hub.log_scalars

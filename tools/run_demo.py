@@ -39,6 +39,10 @@ TASKS = {
             'tst_kd_logits_resnet18-w32_resnet18-w8_digits.py',
             'TST+DIST': 'tst/mmpretrain/'
             'tst_dist_logits_resnet18-w32_resnet18-w8_digits.py',
+            'SoKD+KD': 'sokd/mmpretrain/'
+            'sokd_kd_logits_resnet18-w32_resnet18-w8_digits.py',
+            'SoKD+DIST': 'sokd/mmpretrain/'
+            'sokd_dist_logits_resnet18-w32_resnet18-w8_digits.py',
         },
         metric=('accuracy/top1', 'top-1 (%)', 1.0)),
     'det': dict(
@@ -68,6 +72,9 @@ TASKS = {
         },
         metric=('mIoU', 'mIoU (%)', 1.0)),
 }
+
+METHODS = sorted({m for t in TASKS.values() for m in t['students']} -
+                 {'alone'})
 
 
 def run(args: List[str]) -> None:
@@ -152,8 +159,7 @@ def main() -> None:
                         choices=sorted(TASKS))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--methods', nargs='+', default=['vanilla KD', 'DIST'],
-                        choices=['vanilla KD', 'DIST', 'TST+KD', 'TST+DIST'],
-                        )
+                        choices=METHODS)
     parser.add_argument('--reuse', action='store_true',
                         help='keep the demo data and the runs of the work '
                         'dir that were already scored (test_metrics.json)')

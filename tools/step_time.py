@@ -15,11 +15,12 @@ Example:
 import argparse
 import statistics
 import time
-from typing import List
+from typing import Callable, List, Tuple
 
 import tstkd_plugin  # noqa: F401,I001  (compat fixes + registration)
 import torch
 from mmengine.config import Config
+from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import Runner
@@ -40,6 +41,21 @@ def build(config: str):
     return model, optim_wrapper, next(iter(loader))
 
 
+def phases(model) -> List[Tuple[str, Callable[[], None]]]:
+    """The kinds of step a model takes, timed apart: TST's student and
+    augmenter steps, SoKD's steps during and after the policy search."""
+    if hasattr(model, 'augmenter_phase'):
+        return [(f'{name} step', lambda on=on: model.augmenter_phase.fill_(on))
+                for name, on in (('student', False), ('augmenter', True))]
+    if hasattr(model, 'searching'):
+        hub = MessageHub.get_current_instance()
+        unit = 'epoch' if model.search_by_epoch else 'iter'
+        return [(name, lambda at=at: hub.update_info(unit, at))
+                for name, at in (('during search', 0),
+                                 ('after search', model.search_length))]
+    return [('', lambda: None)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('configs', nargs='+')
@@ -51,18 +67,13 @@ def main() -> None:
     runs, names = [], []
     for config in args.configs:
         model, optim_wrapper, batch = build(config)
-        # TST: its student step and its augmenter step are timed apart
-        for phase in ((False, True) if hasattr(model, 'augmenter_phase')
-                      else (None, )):
-            runs.append((model, optim_wrapper, batch, phase))
-            names.append(config if phase is None else
-                         f'{config} ({"augmenter" if phase else "student"}'
-                         ' step)')
+        for label, before_step in phases(model):
+            runs.append((model, optim_wrapper, batch, before_step))
+            names.append(config + (f' ({label})' if label else ''))
     times: List[List[float]] = [[] for _ in runs]
     for step in range(args.warmup + args.steps):
-        for i, (model, optim_wrapper, batch, phase) in enumerate(runs):
-            if phase is not None:
-                model.augmenter_phase.fill_(phase)
+        for i, (model, optim_wrapper, batch, before_step) in enumerate(runs):
+            before_step()
             start = time.perf_counter()
             model.train_step(batch, optim_wrapper)
             if step >= args.warmup:

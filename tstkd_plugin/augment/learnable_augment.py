@@ -17,6 +17,18 @@ def _inside(hw: torch.Tensor, shape) -> torch.Tensor:
         (xs < hw[:, 1].view(-1, 1, 1, 1))
 
 
+def init_logits(key: str, value, names: List[str]) -> torch.Tensor:
+    """Logits of initial probabilities/magnitudes in (0, 1), given for all
+    ``names`` or per name (a dict; missing names get 0.5)."""
+    values = [value.get(n, 0.5) for n in names] \
+        if isinstance(value, dict) else [value] * len(names)
+    for name, v in zip(names, values):
+        if not 0 < v < 1:
+            raise ValueError(f'{key}: expected values in (0, 1), got '
+                             f'{v} for {name}')
+    return torch.logit(torch.tensor(values, dtype=torch.float32))
+
+
 @MODELS.register_module()
 class LearnableAugment(nn.Module):
     """TST's learnable data augmentation with a prior set of operations.
@@ -95,10 +107,10 @@ class LearnableAugment(nn.Module):
             n for n in self.op_names if AUGMENT_OPS[n].has_magnitude
         ]
         self.probability_logits = nn.Parameter(
-            self._init_logits('init_probability', init_probability,
+            init_logits('init_probability', init_probability,
                               self.op_names))
         self.magnitude_logits = nn.Parameter(
-            self._init_logits('init_magnitude', init_magnitude,
+            init_logits('init_magnitude', init_magnitude,
                               self.magnitude_names))
         self.register_buffer(
             'mean', torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1),
@@ -113,16 +125,6 @@ class LearnableAugment(nn.Module):
     @property
     def has_geometric_ops(self) -> bool:
         return any(AUGMENT_OPS[n].geometric for n in self.op_names)
-
-    @staticmethod
-    def _init_logits(key: str, value, names: List[str]) -> torch.Tensor:
-        values = [value.get(n, 0.5) for n in names] \
-            if isinstance(value, dict) else [value] * len(names)
-        for name, v in zip(names, values):
-            if not 0 < v < 1:
-                raise ValueError(f'{key}: expected values in (0, 1), got '
-                                 f'{v} for {name}')
-        return torch.logit(torch.tensor(values, dtype=torch.float32))
 
     @property
     def probabilities(self) -> Dict[str, float]:

@@ -1,0 +1,8 @@
+# SoKD's pieces shared by the SoKD configs, taken by name (_base_.sokd_*):
+# the augmentation policy's optimizer as in the reference (Adam lr 3e-4,
+# betas (0.5, 0.999), weight decay 1e-3) and the feature augmentation (the
+# spec's nine ops, every pair a sub-policy).
+sokd_policy_optim_wrapper = dict(
+    optimizer=dict(
+        type='Adam', lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3))
+sokd_feature_augment = dict(type='FeatureAugment', temperature=0.5)

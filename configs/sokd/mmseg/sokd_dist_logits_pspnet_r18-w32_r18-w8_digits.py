@@ -1,0 +1,8 @@
+# SoKD + DIST on the demo segmentation task: the SoKD + KD demo config with
+# the DIST demo's per-pixel loss instead of KD's.
+_base_ = [
+    './sokd_kd_logits_pspnet_r18-w32_r18-w8_digits.py',
+    '../../_base_/distill/dist_logits_digits_seg.py'
+]
+
+model = dict(distiller=_base_.dist_logits_seg)

@@ -1,0 +1,20 @@
+# SoKD + vanilla KD on the demo segmentation task: PSPNet R18 w32 -> w8, the
+# KD demo config (per-pixel KD) with the SoKD plug-in on the decoder feature;
+# the policy is searched in the first 375 of 1500 iterations (first order),
+# Adam lr 0.05 as in the classification demo (a short search).
+_base_ = [
+    '../../baselines/mmseg/kd_logits_pspnet_r18-w32_r18-w8_digits.py',
+    '../../_base_/sokd/sokd_pspnet_bottleneck_digits.py'
+]
+
+model = dict(
+    type='SoKDDistill', search_iters=375, distiller=_base_.sokd_decoder_seg)
+optim_wrapper = dict(
+    _delete_=True,
+    constructor='SoKDOptimWrapperConstructor',
+    architecture=_base_.optim_wrapper,
+    feature_augment=dict(
+        _base_.sokd_policy_optim_wrapper,
+        optimizer=dict(_base_.sokd_policy_optim_wrapper.optimizer, lr=0.05)))
+param_scheduler = dict(
+    _delete_=True, architecture=_base_.param_scheduler, feature_augment=[])

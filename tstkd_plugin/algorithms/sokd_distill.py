@@ -1,0 +1,150 @@
+# Copyright (c) tstkd_plugin contributors.
+from typing import Dict, Optional
+
+import torch
+from mmengine.logging import MessageHub
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from torch.func import functional_call
+
+from ..registry import MODELS
+from ..utils import unwrap
+from .checked_single_teacher_distill import CheckedSingleTeacherDistill
+
+
+@MODELS.register_module()
+class SoKDDistill(CheckedSingleTeacherDistill):
+    """SoKD: student-oriented refinement of the teacher's knowledge.
+
+    A ``CheckedSingleTeacherDistill`` whose distiller is a ``SoKDDistiller``
+    and whose optimizer is a dict (``SoKDOptimWrapperConstructor``):
+    ``architecture`` (student, adapters, DAMs) and ``feature_augment``
+    (the augmentation policies). The host method's losses are whatever the
+    distiller config has; switching SoKD on changes ``model.type``, the
+    distiller's type and its SoKD keys, and the optimizer.
+
+    The policy is searched for the first ``search_epochs`` epochs (or
+    ``search_iters`` iterations; the runner's counters, so resuming continues
+    the schedule), then frozen and still sampled. Its objective is the
+    student's distillation loss (the SoKD terms depend on it):
+
+    - ``search='first_order'`` (default): the policy's gradient is taken on
+      the current batch at the current student weights, before the student
+      has stepped on that batch, i.e. on data held out from every student
+      update so far; the same backward pass gives the student its gradient,
+      so the search costs no extra forward or backward pass.
+    - ``search='unrolled'``: the reference's bi-level step. The batch is
+      split in halves; a virtual student step on the first,
+      ``w' = w - unroll_lr * grad_w L(w, a)``, is differentiated through
+      (second order, exact by double backward), and the policy steps on
+      ``L(w', a)`` of the second half. Then the student steps on the whole
+      batch as usual. About 4-5 forward/backward passes per step.
+
+    Args:
+        search_epochs (int, optional): Epochs of policy search.
+        search_iters (int, optional): Iterations of policy search (for
+            iteration-based training). Set exactly one of the two.
+        search (str): ``'first_order'`` or ``'unrolled'``.
+        unroll_lr (float, optional): Learning rate of the virtual step;
+            defaults to the student optimizer's current one.
+        **kwargs: The arguments of ``CheckedSingleTeacherDistill``.
+    """
+
+    OPTIMIZERS = ('architecture', 'feature_augment')
+    SEARCH_MODES = ('first_order', 'unrolled')
+
+    def __init__(self,
+                 search_epochs: Optional[int] = None,
+                 search_iters: Optional[int] = None,
+                 search: str = 'first_order',
+                 unroll_lr: Optional[float] = None,
+                 **kwargs) -> None:
+        if (search_epochs is None) == (search_iters is None):
+            raise ValueError('model: SoKDDistill needs exactly one of '
+                             'search_epochs and search_iters; got '
+                             f'search_epochs={search_epochs}, '
+                             f'search_iters={search_iters}')
+        length = search_epochs if search_epochs is not None else search_iters
+        key = 'search_epochs' if search_epochs is not None else 'search_iters'
+        if not isinstance(length, int) or length < 0:
+            raise ValueError(f'model.{key}: expected an int >= 0, got '
+                             f'{length!r}')
+        if search not in self.SEARCH_MODES:
+            raise ValueError(f'model.search: expected one of '
+                             f'{self.SEARCH_MODES}, got {search!r}')
+        super().__init__(**kwargs)
+        if not hasattr(self.distiller, 'feature_augments'):
+            raise ValueError('model.distiller.type: SoKDDistill needs '
+                             'SoKDDistiller; got '
+                             f'{type(self.distiller).__name__}')
+        self.search_by_epoch = search_epochs is not None
+        self.search_length = length
+        self.search = search
+        self.unroll_lr = unroll_lr
+
+    def searching(self) -> bool:
+        """Whether the policy is still being searched, from the runner's
+        epoch/iteration (published in mmengine's message hub)."""
+        info = MessageHub.get_current_instance().runtime_info
+        now = info.get('epoch' if self.search_by_epoch else 'iter', 0)
+        return now < self.search_length
+
+    def train_step(self, data: dict,
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+        if not isinstance(optim_wrapper, OptimWrapperDict) or \
+                set(optim_wrapper.keys()) != set(self.OPTIMIZERS):
+            keys = list(optim_wrapper.keys()) if isinstance(
+                optim_wrapper, OptimWrapperDict) else type(optim_wrapper)
+            raise ValueError(
+                'optim_wrapper: SoKDDistill needs an optimizer-wrapper dict '
+                f'with the keys {list(self.OPTIMIZERS)} (constructor '
+                f"'SoKDOptimWrapperConstructor'); got {keys}.")
+        student, policy = optim_wrapper['architecture'], \
+            optim_wrapper['feature_augment']
+        searching = self.searching()
+        data = self.data_preprocessor(data, True)
+        if searching and self.search == 'unrolled':
+            self.unrolled_policy_step(data, student, policy)
+        with student.optim_context(self):
+            losses = self.loss(data['inputs'], data['data_samples'])
+        parsed, log_vars = self.parse_losses(losses)
+        student.update_params(parsed)
+        if searching and self.search == 'first_order':
+            policy.step()
+        policy.zero_grad()
+        log_vars['sokd_searching'] = torch.tensor(float(searching))
+        return log_vars
+
+    def _policy_parameters(self):
+        return set(unwrap(self.distiller).feature_augments.parameters())
+
+    def unrolled_policy_step(self, data: dict, student: OptimWrapper,
+                             policy: OptimWrapper) -> None:
+        """The bi-level policy step (class docstring)."""
+        inputs, samples = data['inputs'], data['data_samples']
+        half = inputs.shape[0] // 2
+        if half < 1:
+            raise ValueError("model.search='unrolled' needs batches of at "
+                             'least 2 samples (train_dataloader.batch_size)')
+        lr = self.unroll_lr if self.unroll_lr is not None else \
+            student.get_lr()['lr'][0]
+        policy_params = self._policy_parameters()
+        weights = {
+            name: p
+            for name, p in self.named_parameters()
+            if p.requires_grad and p not in policy_params
+        }
+        train_loss, _ = self.parse_losses(
+            self.loss(inputs[:half], samples[:half]))
+        grads = torch.autograd.grad(
+            train_loss, list(weights.values()), create_graph=True,
+            allow_unused=True)
+        virtual = {
+            name: p if g is None else p - lr * g
+            for (name, p), g in zip(weights.items(), grads)
+        }
+        val_losses = functional_call(
+            self, virtual, (inputs[half:], samples[half:]),
+            dict(mode='loss'), strict=False)
+        val_loss, _ = self.parse_losses(val_losses)
+        policy.update_params(val_loss)
+        student.zero_grad()  # the weights got gradients on the way

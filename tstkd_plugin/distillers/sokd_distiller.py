@@ -1,0 +1,147 @@
+# Copyright (c) tstkd_plugin contributors.
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmrazor.models import ConfigurableDistiller
+from torch import nn
+
+from ..modules.distinctive_area_detector import activation_energy
+from ..registry import MODELS
+
+PAIR_KEYS = ('student_recorder', 'teacher_recorder', 'channels')
+
+
+@MODELS.register_module()
+class SoKDDistiller(ConfigurableDistiller):
+    """mmrazor's ``ConfigurableDistiller`` plus SoKD on feature pairs.
+
+    The config's own losses (vanilla KD, ``DISTKDLoss``, ...) are computed as
+    usual; for every pair in ``sokd_pairs`` it adds, per feature level:
+
+    - the teacher feature ``F_t`` (no gradient) augmented by the pair's
+      learnable ``FeatureAugment``: ``F~_t``;
+    - the student feature through the pair's adapter (a connector of this
+      distiller, e.g. mmrazor's ``ConvModuleConnector``): ``F_s'``;
+    - the pair's DAM on both: ``loss_sokd_dam`` (mutual interest, MSE of the
+      two outputs) and ``loss_sokd_heatmap`` (the DAM's heatmap on the
+      un-augmented ``F_t`` against the teacher's activation energy; this is
+      what keeps the DAM from collapsing);
+    - ``loss_sokd_feat``: ``loss_feat`` (``MaskedMSELoss``) between ``F_s'``
+      and ``F~_t`` inside the mask of the student's DAM peaks.
+
+    The augmentation policies live in :attr:`feature_augments` (one per
+    pair), so ``SoKDOptimWrapperConstructor`` can give them their own
+    optimizer; ``SoKDDistill`` decides when that optimizer steps. The mask
+    area (fraction of the map) is logged as ``sokd_mask_area``.
+
+    Args:
+        sokd_pairs (dict[str, dict]): Name -> pair. A pair has
+            ``student_recorder`` and ``teacher_recorder`` (names in this
+            distiller's recorders), ``channels`` (the teacher feature's
+            channels), optional ``connector`` (the adapter's name in
+            ``connectors``; the student feature is used as is without one),
+            optional ``data_idx`` (int or list of ints: which items of a
+            recorded tuple, e.g. FPN levels; one augmentation and DAM is
+            shared by the levels) and optional ``record_idx`` (default 0).
+        feature_augment (dict): Config of each pair's ``FeatureAugment``.
+        dam (dict): Config of each pair's ``DistinctiveAreaDetector``
+            without ``in_channels`` (taken from the pair's ``channels``).
+        loss_feat (dict): The masked feature loss. Defaults to
+            ``MaskedMSELoss`` with weight 1.
+        loss_dam_weight (float): Weight of ``loss_sokd_dam``. Defaults to 1.
+        loss_heatmap_weight (float): Weight of ``loss_sokd_heatmap``.
+            Defaults to 1.
+        **kwargs: The arguments of ``ConfigurableDistiller``.
+    """
+
+    def __init__(self,
+                 sokd_pairs: Dict[str, dict],
+                 feature_augment: dict = dict(type='FeatureAugment'),
+                 dam: dict = dict(type='DistinctiveAreaDetector'),
+                 loss_feat: dict = dict(type='MaskedMSELoss'),
+                 loss_dam_weight: float = 1.0,
+                 loss_heatmap_weight: float = 1.0,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.sokd_pairs = self._check_pairs(sokd_pairs)
+        self.feature_augments = nn.ModuleDict(
+            {name: MODELS.build(feature_augment)
+             for name in self.sokd_pairs})
+        self.dams = nn.ModuleDict({
+            name: MODELS.build(dict(dam, in_channels=pair['channels']))
+            for name, pair in self.sokd_pairs.items()
+        })
+        self.loss_feat = MODELS.build(loss_feat)
+        self.loss_dam_weight = loss_dam_weight
+        self.loss_heatmap_weight = loss_heatmap_weight
+
+    def _check_pairs(self, pairs: Dict[str, dict]) -> Dict[str, dict]:
+        if not isinstance(pairs, dict) or not pairs:
+            raise ValueError('distiller.sokd_pairs: expected a non-empty '
+                             f'dict name -> pair, got {pairs!r}')
+        checked = {}
+        for name, pair in pairs.items():
+            key = f'distiller.sokd_pairs.{name}'
+            missing = [k for k in PAIR_KEYS if k not in pair]
+            if missing:
+                raise ValueError(f'{key}: missing {missing}; a pair needs '
+                                 f'{list(PAIR_KEYS)}')
+            for side, recorders in (('student', self.student_recorders),
+                                    ('teacher', self.teacher_recorders)):
+                recorder = pair[f'{side}_recorder']
+                if recorder not in recorders.recorders:
+                    raise ValueError(
+                        f'{key}.{side}_recorder: {recorder!r} is not in '
+                        f'distiller.{side}_recorders '
+                        f'{list(recorders.recorders)}')
+            connector = pair.get('connector')
+            if connector is not None and connector not in self.connectors:
+                raise ValueError(f'{key}.connector: {connector!r} is not in '
+                                 f'distiller.connectors '
+                                 f'{list(self.connectors)}')
+            data_idx = pair.get('data_idx')
+            levels = data_idx if isinstance(data_idx, (list, tuple)) else \
+                [data_idx]
+            checked[name] = dict(pair, levels=list(levels))
+        return checked
+
+    def _features(self, pair: dict, level: Optional[int]
+                  ) -> List[torch.Tensor]:
+        record_idx = pair.get('record_idx', 0)
+        student = self.get_record(
+            pair['student_recorder'], True, record_idx, level,
+            pair.get('connector'))
+        teacher = self.get_record(pair['teacher_recorder'], False,
+                                  record_idx, level)
+        if student.shape != teacher.shape:
+            raise ValueError(
+                f'distiller.sokd_pairs: the student feature (through the '
+                f'connector {pair.get("connector")!r}) has shape '
+                f'{tuple(student.shape)}, the teacher feature '
+                f'{tuple(teacher.shape)}; they must match')
+        return [student, teacher.detach()]
+
+    def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor,
+                                                        float]]:
+        losses = super().compute_distill_losses()
+        feat, dam_loss, heat, area, count = 0., 0., 0., 0., 0
+        for name, pair in self.sokd_pairs.items():
+            augment, dam = self.feature_augments[name], self.dams[name]
+            for level in pair['levels']:
+                student, teacher = self._features(pair, level)
+                augmented = augment(teacher)
+                out_s, out_t = dam(student), dam(augmented)
+                mask = dam.regions(out_s)
+                feat = feat + self.loss_feat(student, augmented, mask)
+                dam_loss = dam_loss + dam.consistency_loss(out_s, out_t)
+                heat = heat + dam.heatmap_loss(
+                    dam(teacher), activation_energy(teacher))
+                area = area + mask.mean().detach()
+                count += 1
+        losses.update(
+            loss_sokd_feat=feat / count,
+            loss_sokd_dam=self.loss_dam_weight * dam_loss / count,
+            loss_sokd_heatmap=self.loss_heatmap_weight * heat / count,
+            sokd_mask_area=area / count)
+        return losses
+

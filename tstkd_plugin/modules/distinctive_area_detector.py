@@ -1,0 +1,136 @@
+# Copyright (c) tstkd_plugin contributors.
+from typing import Dict, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import nn
+
+from ..registry import MODELS
+
+
+def _head(in_channels: int, feat_channels: int, out_channels: int,
+          bias: float = 0.0) -> nn.Sequential:
+    head = nn.Sequential(
+        nn.Conv2d(in_channels, feat_channels, 3, padding=1),
+        nn.ReLU(inplace=True), nn.Conv2d(feat_channels, out_channels, 1))
+    nn.init.constant_(head[-1].bias, bias)
+    return head
+
+
+def activation_energy(features: torch.Tensor) -> torch.Tensor:
+    """(B, 1, H, W) mean squared activation over channels, scaled to a
+    maximum of 1 per sample: where a feature map carries its signal."""
+    energy = features.detach().float().pow(2).mean(1, keepdim=True)
+    return energy / energy.amax((2, 3), keepdim=True).clamp_min(1e-12)
+
+
+@MODELS.register_module()
+class DistinctiveAreaDetector(BaseModule):
+    """SoKD's Distinctive Area Detection Module (DAM), CenterNet-style.
+
+    Three heads (conv3x3-ReLU-conv1x1) on a feature map predict a heatmap
+    (``num_heatmaps`` channels, sigmoid), a box size and a sub-cell offset
+    per location. One DAM is shared by the teacher's (augmented) and the
+    student's (adapted) features; :meth:`regions` turns the top-``num_peaks``
+    3x3 peaks of a heatmap into a mask, the union of their boxes.
+
+    Against the reference's collapse (its DAM learnt only from matching
+    itself on the two inputs, and a ReLU before the sigmoid kept the
+    heatmap >= 0.5): the heatmap logits have no ReLU and get a real target,
+    the teacher's activation energy (:func:`activation_energy`), in
+    :meth:`heatmap_loss`; box sides are bounded to ``[min_size, max_size]``
+    of the map and each peak's own cell is always in the mask, so a mask is
+    never empty and covers at most ``num_peaks * max_size**2`` of the map.
+
+    Args:
+        in_channels (int): Channels of the features it reads (the
+            teacher's; the student's are adapted to them).
+        feat_channels (int): Hidden channels of each head. Defaults to 64.
+        num_heatmaps (int): Heatmap channels. Defaults to 1.
+        num_peaks (int): Peaks (boxes) per mask, K. Defaults to 8.
+        min_size (float): Smallest box side, a fraction of the map side.
+            Defaults to 0.1.
+        max_size (float): Largest box side, a fraction of the map side.
+            Defaults to 0.3.
+        init_cfg (dict, optional): mmengine init config.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 feat_channels: int = 64,
+                 num_heatmaps: int = 1,
+                 num_peaks: int = 8,
+                 min_size: float = 0.1,
+                 max_size: float = 0.3,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        if not isinstance(in_channels, int) or in_channels < 1:
+            raise ValueError(f'in_channels: expected a positive int, got '
+                             f'{in_channels!r}')
+        if num_peaks < 1:
+            raise ValueError(f'num_peaks: expected >= 1, got {num_peaks}')
+        if not 0 < min_size <= max_size <= 1:
+            raise ValueError('min_size, max_size: expected 0 < min_size <= '
+                             f'max_size <= 1, got {min_size}, {max_size}')
+        self.num_peaks = num_peaks
+        self.min_size, self.max_size = min_size, max_size
+        # CenterNet's prior: heatmap starts at sigmoid(-2.19) = 0.1
+        self.heatmap = _head(in_channels, feat_channels, num_heatmaps, -2.19)
+        self.size = _head(in_channels, feat_channels, 2)
+        self.offset = _head(in_channels, feat_channels, 2)
+
+    def forward(self, features: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Heatmap logits (B, K, H, W), box sides as fractions of the map
+        (B, 2, H, W; height, width) and offsets in [0, 1) of a cell (B, 2,
+        H, W; y, x)."""
+        span = self.max_size - self.min_size
+        return dict(
+            heatmap=self.heatmap(features),
+            size=self.min_size + span * torch.sigmoid(self.size(features)),
+            offset=torch.sigmoid(self.offset(features)))
+
+    @staticmethod
+    def consistency_loss(student: Dict[str, torch.Tensor],
+                         teacher: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """Mutual interest: MSE between the two outputs (heatmaps as
+        probabilities)."""
+        return F.mse_loss(student['heatmap'].sigmoid(),
+                          teacher['heatmap'].sigmoid()) + \
+            F.mse_loss(student['size'], teacher['size']) + \
+            F.mse_loss(student['offset'], teacher['offset'])
+
+    @staticmethod
+    def heatmap_loss(output: Dict[str, torch.Tensor],
+                     target: torch.Tensor) -> torch.Tensor:
+        """Binary cross-entropy of the heatmap against a target in [0, 1]
+        (B, 1 or K, H, W)."""
+        logits = output['heatmap']
+        return F.binary_cross_entropy_with_logits(
+            logits, target.to(logits.dtype).expand_as(logits))
+
+    @torch.no_grad()
+    def regions(self, output: Dict[str, torch.Tensor]) -> torch.Tensor:
+        """(B, 1, H, W) float mask: the union of the boxes of the top
+        ``num_peaks`` 3x3 peaks over all heatmap channels."""
+        heat = output['heatmap'].float().sigmoid()
+        b, k, h, w = heat.shape
+        peaks = heat * (heat == F.max_pool2d(heat, 3, 1, 1))
+        n = min(self.num_peaks, k * h * w)
+        index = peaks.flatten(1).topk(n, 1).indices % (h * w)  # (B, n)
+        py, px = (index // w).float(), (index % w).float()
+
+        def at_peaks(x: torch.Tensor) -> torch.Tensor:  # (B, 2, H, W)
+            flat = x.float().flatten(2)
+            return flat.gather(2, index[:, None].expand(-1, 2, -1))
+
+        size, offset = at_peaks(output['size']), at_peaks(output['offset'])
+        cy = py + offset[:, 0] - 0.5
+        cx = px + offset[:, 1] - 0.5
+        half_h, half_w = size[:, 0] * h / 2, size[:, 1] * w / 2
+        ys = torch.arange(h, device=heat.device).view(1, 1, h, 1)
+        xs = torch.arange(w, device=heat.device).view(1, 1, 1, w)
+        inside = ((ys - cy[..., None, None]).abs() <= half_h[..., None, None]) \
+            & ((xs - cx[..., None, None]).abs() <= half_w[..., None, None])
+        own_cell = (ys == py[..., None, None]) & (xs == px[..., None, None])
+        return (inside | own_cell).any(1, keepdim=True).float()
