@@ -145,6 +145,12 @@ def test_regions_are_boxes_around_the_peaks():
     # never empty: a peak keeps its own cell however small its box
     output['size'].fill_(0.0)
     assert dam.regions(output).sum() == 1
+    # weak maxima of a flat background are not regions (plain top-K, the
+    # reference's, takes them)
+    for ratio, cells in ((0.5, 1), (0.0, 3)):
+        dam = DistinctiveAreaDetector(in_channels=4, num_peaks=3,
+                                      min_peak_ratio=ratio)
+        assert dam.regions(output).sum() == cells
 
 
 def sokd_runner(demo_data, tmp_path, train_samples=32, **model):

@@ -57,6 +57,10 @@ TASKS = {
             'tst_kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
             'TST+DIST': 'tst/mmdet/'
             'tst_dist_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
+            'SoKD+KD': 'sokd/mmdet/'
+            'sokd_kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
+            'SoKD+DIST': 'sokd/mmdet/'
+            'sokd_dist_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
         },
         metric=('coco/bbox_mAP', 'bbox mAP (%)', 100.0)),
     'seg': dict(
@@ -69,6 +73,10 @@ TASKS = {
             'TST+KD': 'tst/mmseg/tst_kd_logits_pspnet_r18-w32_r18-w8_digits.py',
             'TST+DIST': 'tst/mmseg/'
             'tst_dist_logits_pspnet_r18-w32_r18-w8_digits.py',
+            'SoKD+KD': 'sokd/mmseg/'
+            'sokd_kd_logits_pspnet_r18-w32_r18-w8_digits.py',
+            'SoKD+DIST': 'sokd/mmseg/'
+            'sokd_dist_logits_pspnet_r18-w32_r18-w8_digits.py',
         },
         metric=('mIoU', 'mIoU (%)', 1.0)),
 }

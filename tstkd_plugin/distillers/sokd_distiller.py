@@ -105,8 +105,10 @@ class SoKDDistiller(ConfigurableDistiller):
             checked[name] = dict(pair, levels=list(levels))
         return checked
 
-    def _features(self, pair: dict, level: Optional[int]
-                  ) -> List[torch.Tensor]:
+    def pair_features(self, pair: dict, level: Optional[int]
+                      ) -> List[torch.Tensor]:
+        """The recorded student feature through the pair's connector and
+        the teacher feature (detached) at one level of a pair."""
         record_idx = pair.get('record_idx', 0)
         student = self.get_record(
             pair['student_recorder'], True, record_idx, level,
@@ -128,7 +130,7 @@ class SoKDDistiller(ConfigurableDistiller):
         for name, pair in self.sokd_pairs.items():
             augment, dam = self.feature_augments[name], self.dams[name]
             for level in pair['levels']:
-                student, teacher = self._features(pair, level)
+                student, teacher = self.pair_features(pair, level)
                 augmented = augment(teacher)
                 out_s, out_t = dam(student), dam(augmented)
                 mask = dam.regions(out_s)

@@ -53,6 +53,11 @@ class DistinctiveAreaDetector(BaseModule):
             Defaults to 0.1.
         max_size (float): Largest box side, a fraction of the map side.
             Defaults to 0.3.
+        min_peak_ratio (float): Peaks below this fraction of the image's
+            highest peak are left out (at most ``num_peaks`` are kept, at
+            least one): on a flat background every cell is a 3x3 maximum,
+            and plain top-K would pick some of them. 0 gives the reference's
+            plain top-K. Defaults to 0.5.
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -63,6 +68,7 @@ class DistinctiveAreaDetector(BaseModule):
                  num_peaks: int = 8,
                  min_size: float = 0.1,
                  max_size: float = 0.3,
+                 min_peak_ratio: float = 0.5,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         if not isinstance(in_channels, int) or in_channels < 1:
@@ -73,7 +79,11 @@ class DistinctiveAreaDetector(BaseModule):
         if not 0 < min_size <= max_size <= 1:
             raise ValueError('min_size, max_size: expected 0 < min_size <= '
                              f'max_size <= 1, got {min_size}, {max_size}')
+        if not 0 <= min_peak_ratio <= 1:
+            raise ValueError('min_peak_ratio: expected a value in [0, 1], '
+                             f'got {min_peak_ratio}')
         self.num_peaks = num_peaks
+        self.min_peak_ratio = min_peak_ratio
         self.min_size, self.max_size = min_size, max_size
         # CenterNet's prior: heatmap starts at sigmoid(-2.19) = 0.1
         self.heatmap = _head(in_channels, feat_channels, num_heatmaps, -2.19)
@@ -112,12 +122,15 @@ class DistinctiveAreaDetector(BaseModule):
     @torch.no_grad()
     def regions(self, output: Dict[str, torch.Tensor]) -> torch.Tensor:
         """(B, 1, H, W) float mask: the union of the boxes of the top
-        ``num_peaks`` 3x3 peaks over all heatmap channels."""
+        ``num_peaks`` 3x3 peaks over all heatmap channels (those above
+        ``min_peak_ratio`` of the highest)."""
         heat = output['heatmap'].float().sigmoid()
         b, k, h, w = heat.shape
         peaks = heat * (heat == F.max_pool2d(heat, 3, 1, 1))
         n = min(self.num_peaks, k * h * w)
-        index = peaks.flatten(1).topk(n, 1).indices % (h * w)  # (B, n)
+        scores, index = peaks.flatten(1).topk(n, 1)
+        kept = scores >= self.min_peak_ratio * scores[:, :1]  # (B, n)
+        index = index % (h * w)
         py, px = (index // w).float(), (index % w).float()
 
         def at_peaks(x: torch.Tensor) -> torch.Tensor:  # (B, 2, H, W)
@@ -133,4 +146,5 @@ class DistinctiveAreaDetector(BaseModule):
         inside = ((ys - cy[..., None, None]).abs() <= half_h[..., None, None]) \
             & ((xs - cx[..., None, None]).abs() <= half_w[..., None, None])
         own_cell = (ys == py[..., None, None]) & (xs == px[..., None, None])
-        return (inside | own_cell).any(1, keepdim=True).float()
+        boxes = (inside | own_cell) & kept[..., None, None]
+        return boxes.any(1, keepdim=True).float()
