@@ -10,7 +10,7 @@ from mmengine.logging import MessageHub
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
-from conftest import REPO, small_run_cfg
+from conftest import REPO, small_run_cfg, train_on_two_cpu_ranks
 from tstkd_plugin.augment import FEATURE_OPS, FeatureAugment
 from tstkd_plugin.losses import MaskedMSELoss
 from tstkd_plugin.modules import DistinctiveAreaDetector, activation_energy
@@ -43,7 +43,7 @@ PLUGIN_KEYS = (
     'model.distiller.connectors.sokd_', 'model.distiller.feature_augment',
     'model.distiller.dam', 'model.distiller.loss_feat',
     'model.distiller.loss_dam_weight', 'model.distiller.loss_heatmap_weight',
-    'optim_wrapper', 'param_scheduler', 'sokd_')
+    'optim_wrapper', 'param_scheduler', 'model_wrapper_cfg', 'sokd_')
 
 
 def flatten(value, prefix=''):
@@ -338,3 +338,20 @@ def test_wrong_optimizer_for_sokd_is_named(demo_data, tmp_path):
     batch = next(iter(runner.build_dataloader(runner.cfg.train_dataloader)))
     with pytest.raises(ValueError, match='optim_wrapper: SoKDDistill needs'):
         runner.model.train_step(batch, plain)
+
+
+def test_two_cpu_processes_keep_student_dam_and_policy_identical(
+        demo_data, tmp_path):
+    cfg = small_run_cfg(osp.join(REPO, SOKD_KD), demo_data,
+                        str(tmp_path / 'work'), train_samples=16)
+    cfg.train_dataloader.batch_size = 4
+    path = str(tmp_path / 'teacher.pth')
+    torch.save({'state_dict': MODELS.build(cfg.model.teacher).state_dict()},
+               path)
+    cfg.model.teacher_ckpt = path
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.log_level = 'INFO'
+    log, digests = train_on_two_cpu_ranks(cfg, tmp_path,
+                                          str(tmp_path / 'work'))
+    assert 'sokd_searching: 1.0000' in log
+    assert digests[0] == digests[1]

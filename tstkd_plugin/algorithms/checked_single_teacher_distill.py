@@ -1,6 +1,8 @@
 # Copyright (c) tstkd_plugin contributors.
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
+import torch
+from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmrazor.models import SingleTeacherDistill
 
@@ -60,6 +62,26 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                                     teacher_ckpt_strict)
             # keep the loaded weights when the runner calls init_weights()
             self.teacher._is_init = True
+
+    def parse_losses(self, losses: dict) -> Tuple[torch.Tensor, dict]:
+        """mmengine's ``parse_losses`` that stops on a NaN or Inf loss.
+
+        It runs before every optimizer step (ours and mmengine's DDP
+        wrapper's), so a non-finite loss stops training with its name and
+        the iteration before it can reach the weights.
+        """
+        for name, value in losses.items():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            for v in values:
+                if torch.is_tensor(v) and not torch.isfinite(v).all():
+                    iteration = MessageHub.get_current_instance() \
+                        .runtime_info.get('iter', 0)
+                    raise FloatingPointError(
+                        f'{name} is {v.detach().flatten()[:4].tolist()} at '
+                        f'iteration {iteration}: stopping before the weights '
+                        'are updated (check this loss, its inputs and the '
+                        'learning rates)')
+        return super().parse_losses(losses)
 
     @staticmethod
     def _build(model: Union[BaseModel, Dict]) -> BaseModel:

@@ -2,7 +2,9 @@
 from typing import Dict, Optional
 
 import torch
+from mmengine.dist import all_reduce_params, get_world_size
 from mmengine.logging import MessageHub
+from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch.func import functional_call
 
@@ -98,6 +100,7 @@ class SoKDDistill(CheckedSingleTeacherDistill):
                 'optim_wrapper: SoKDDistill needs an optimizer-wrapper dict '
                 f'with the keys {list(self.OPTIMIZERS)} (constructor '
                 f"'SoKDOptimWrapperConstructor'); got {keys}.")
+        self._unwrap_distiller()
         student, policy = optim_wrapper['architecture'], \
             optim_wrapper['feature_augment']
         searching = self.searching()
@@ -107,12 +110,37 @@ class SoKDDistill(CheckedSingleTeacherDistill):
         with student.optim_context(self):
             losses = self.loss(data['inputs'], data['data_samples'])
         parsed, log_vars = self.parse_losses(losses)
-        student.update_params(parsed)
+        self._update(student, parsed)
         if searching and self.search == 'first_order':
             policy.step()
         policy.zero_grad()
         log_vars['sokd_searching'] = torch.tensor(float(searching))
         return log_vars
+
+    def _unwrap_distiller(self) -> None:
+        """The distiller is used through its methods, never its forward, so
+        a DDP wrapper around it (``MMSeparateDistributedDataParallel`` wraps
+        every child with parameters) would neither work nor average its
+        gradients: it is taken out, and :meth:`_update` averages them."""
+        if is_model_wrapper(self.distiller):
+            self._modules['distiller'] = self.distiller.module
+
+    def _update(self, optim_wrapper: OptimWrapper,
+                loss: torch.Tensor) -> None:
+        """``optim_wrapper.update_params(loss)`` with the distiller's
+        gradients (adapters, DAMs, policies) averaged over ranks between the
+        backward pass and the step."""
+        optim_wrapper.backward(optim_wrapper.scale_loss(loss))
+        if get_world_size() > 1:
+            grads = [p.grad if p.grad is not None else torch.zeros_like(p)
+                     for p in self.distiller.parameters() if p.requires_grad]
+            all_reduce_params(grads, op='mean')
+            for p, g in zip((p for p in self.distiller.parameters()
+                             if p.requires_grad), grads):
+                p.grad = g
+        if optim_wrapper.should_update():
+            optim_wrapper.step()
+            optim_wrapper.zero_grad()
 
     def _policy_parameters(self):
         return set(unwrap(self.distiller).feature_augments.parameters())
@@ -146,5 +174,5 @@ class SoKDDistill(CheckedSingleTeacherDistill):
             self, virtual, (inputs[half:], samples[half:]),
             dict(mode='loss'), strict=False)
         val_loss, _ = self.parse_losses(val_losses)
-        policy.update_params(val_loss)
+        self._update(policy, val_loss)
         student.zero_grad()  # the weights got gradients on the way

@@ -6,3 +6,9 @@ sokd_policy_optim_wrapper = dict(
     optimizer=dict(
         type='Adam', lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3))
 sokd_feature_augment = dict(type='FeatureAugment', temperature=0.5)
+# SoKDDistill has its own train_step (two optimizers), so one DDP wrapper per
+# child (mmrazor's wrapper); SoKDDistill averages the distiller's gradients.
+sokd_model_wrapper_cfg = dict(
+    type='MMSeparateDistributedDataParallel',
+    broadcast_buffers=False,
+    find_unused_parameters=False)

@@ -51,6 +51,7 @@ optim_wrapper = dict(
     feature_augment=_base_.sokd_policy_optim_wrapper)
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, feature_augment=[])
+model_wrapper_cfg = _base_.sokd_model_wrapper_cfg
 
 default_scope = 'mmrazor'
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

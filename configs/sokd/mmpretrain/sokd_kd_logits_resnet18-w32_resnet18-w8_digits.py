@@ -22,3 +22,4 @@ optim_wrapper = dict(
         optimizer=dict(_base_.sokd_policy_optim_wrapper.optimizer, lr=0.05)))
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, feature_augment=[])
+model_wrapper_cfg = _base_.sokd_model_wrapper_cfg

@@ -68,3 +68,4 @@ param_scheduler = dict(
              by_epoch=False)
     ],
     feature_augment=[])
+model_wrapper_cfg = _base_.sokd_model_wrapper_cfg
