@@ -4,9 +4,11 @@
 Each fix is applied on ``import tstkd_plugin`` and is a no-op where upstream
 is already fine: mmrazor importable on torch >= 2.1, mmengine checkpoints
 loadable with ``weights_only`` on torch >= 2.6, multi-process training on CPU,
-and ``package::config`` paths of editable installs. See README
+``package::config`` paths of editable installs, and atomic checkpoint
+writes. See README
 "Compatibility".
 """
+from .atomic_checkpoint import patch_atomic_checkpoint_save
 from .checkpoint import (allow_safe_checkpoint_globals, history_buffer_getattr,
                          trusted_checkpoints)
 from .distributed import (cpu_model_wrapper_cfg, distributed_on_cpu,
@@ -21,11 +23,13 @@ def apply_all() -> None:
     allow_safe_checkpoint_globals()
     patch_cpu_distributed_init()
     patch_editable_package_path()
+    patch_atomic_checkpoint_save()
 
 
 __all__ = [
     'apply_all', 'patch_mmrazor_import', 'allow_safe_checkpoint_globals',
     'history_buffer_getattr', 'trusted_checkpoints',
     'patch_cpu_distributed_init', 'cpu_model_wrapper_cfg',
-    'distributed_on_cpu', 'patch_editable_package_path'
+    'distributed_on_cpu', 'patch_editable_package_path',
+    'patch_atomic_checkpoint_save'
 ]

@@ -1,4 +1,5 @@
 # Copyright (c) tstkd_plugin contributors.
+from .random_state_hook import RandomStateHook
 from .tst_phase_hook import TSTPhaseHook
 
-__all__ = ['TSTPhaseHook']
+__all__ = ['RandomStateHook', 'TSTPhaseHook']

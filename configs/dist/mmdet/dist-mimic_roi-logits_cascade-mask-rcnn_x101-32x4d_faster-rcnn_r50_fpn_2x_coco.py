@@ -7,3 +7,5 @@ _base_ = [
     '../../_base_/distill/mimic_fpn.py',
 ]
 model = dict(distiller=_base_.mimic_fpn)
+# exact resume: the random generators are saved in checkpoints
+default_hooks = dict(random_state=dict(type='RandomStateHook'))

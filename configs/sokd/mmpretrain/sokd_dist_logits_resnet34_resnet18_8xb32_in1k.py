@@ -20,3 +20,5 @@ optim_wrapper = dict(
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, feature_augment=[])
 model_wrapper_cfg = _base_.sokd_model_wrapper_cfg
+# exact resume: the random generators are saved in checkpoints
+default_hooks = dict(random_state=dict(type='RandomStateHook'))

@@ -69,3 +69,5 @@ param_scheduler = dict(
     ],
     feature_augment=[])
 model_wrapper_cfg = _base_.sokd_model_wrapper_cfg
+# exact resume: the random generators are saved in checkpoints
+default_hooks = dict(random_state=dict(type='RandomStateHook'))

@@ -40,3 +40,5 @@ custom_hooks = [
     dict(type='TSTPhaseHook', augment_iters=[20000, 40000, 60000], passes=1)
 ]
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
+# exact resume: the random generators are saved in checkpoints
+default_hooks = dict(random_state=dict(type='RandomStateHook'))
