@@ -1,5 +1,8 @@
 # Copyright (c) tstkd_plugin contributors.
 """DISTKDLoss against a direct computation and mmrazor's DISTLoss."""
+import os.path as osp
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -135,3 +138,29 @@ def test_all_pixels_ignored_gives_zero():
                         torch.full((1, 2, 2), 255))
     loss.backward()
     assert loss.item() == 0.0
+
+
+def test_two_ranks_of_half_batches_match_one_batch_with_gather_rows(
+        tmp_path):
+    from conftest import REPO, free_port
+    sys.path.insert(0, osp.join(REPO, 'tests', 'helpers'))
+    from dist_rank_worker import two_rank_dist
+    torch.multiprocessing.spawn(
+        two_rank_dist, args=(free_port(), str(tmp_path)), nprocs=2)
+    ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
+    torch.manual_seed(0)
+    student, teacher = torch.randn(8, 10), torch.randn(8, 10)
+    whole = student.clone().requires_grad_()
+    full_loss = DISTKDLoss(tau=1)(whole, teacher)
+    full_loss.backward()
+    # gathered: every rank's loss is the whole batch's, and the gradients,
+    # averaged over the ranks as DDP does, are the whole batch's
+    for r in (0, 1):
+        loss, grad = ranks[r][True]
+        assert loss == pytest.approx(full_loss.item(), abs=1e-6)
+        # the all-gather's backward sums the 2 ranks' (equal) losses' grads
+        assert torch.allclose(grad / 2, whole.grad[r * 4:(r + 1) * 4],
+                              atol=1e-6)
+    # per rank (default): the mean of the ranks' losses differs (intra)
+    per_rank = (ranks[0][False][0] + ranks[1][False][0]) / 2
+    assert abs(per_rank - full_loss.item()) > 1e-3

@@ -102,7 +102,7 @@ class FeatureAugment(nn.Module):
             torch.tensor(self.temperature, device=like.device),
             logits=self.probability_logits[index].expand(batch)).rsample()
         hard = (soft > 0.5).to(like.dtype)
-        return (hard + soft - soft.detach()).view(-1, 1, 1, 1)
+        return (hard + soft - soft.detach()).to(like.dtype).view(-1, 1, 1, 1)
 
     def forward(self, x: torch.Tensor,
                 subpolicy: Optional[int] = None) -> torch.Tensor:

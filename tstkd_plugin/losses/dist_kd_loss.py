@@ -5,8 +5,8 @@ import torch
 import torch.nn as nn
 
 from ..registry import MODELS
-from .logit_rows import (check_logit_loss_args, probabilities, resize_mask,
-                         rows_and_mask)
+from .logit_rows import (check_logit_loss_args, gather_rows, probabilities,
+                         resize_mask, rows_and_mask)
 
 
 def pearson_rows(a: torch.Tensor, b: torch.Tensor,
@@ -56,8 +56,17 @@ class DISTKDLoss(nn.Module):
     (mmrazor 1.0.0's ``DISTLoss`` correlates over the batch at each location
     on 4-D input instead.) With a label map, pixels of ``ignore_index`` are
     left out. The loss is computed in fp32 whatever the input dtype; the
-    teacher is detached. Rows of the matrix are those of this process: under
-    DDP the intra-class term is computed per rank.
+    teacher is detached.
+
+    Under DDP each rank holds its own rows. The inter-class term is a mean
+    over rows, so per-rank means averaged by DDP equal the whole batch's
+    when ranks hold equally many rows; the intra-class term correlates
+    columns over the rows and differs on B/2 rows from B rows. With
+    ``gather_rows=True`` the probability rows of all ranks are gathered
+    (differentiably) and both terms are computed on the whole batch on every
+    rank: the loss is the 1 x B loss, and after DDP averages the gradients
+    the student gets the 1 x B gradient (tested on 2 CPU ranks). It costs
+    an all-gather of (rows x classes) per step.
 
     Args:
         tau (float): Temperature. Defaults to 1.0.
@@ -69,6 +78,8 @@ class DISTKDLoss(nn.Module):
             ``'softmax'``.
         ignore_index (int): Label left out when a target map is given.
             Defaults to 255.
+        gather_rows (bool): Compute the loss on the rows of all ranks
+            (above). Defaults to False.
     """
 
     def __init__(self,
@@ -77,7 +88,8 @@ class DISTKDLoss(nn.Module):
                  intra_loss_weight: float = 1.0,
                  loss_weight: float = 1.0,
                  activation: str = 'softmax',
-                 ignore_index: int = 255) -> None:
+                 ignore_index: int = 255,
+                 gather_rows: bool = False) -> None:
         super().__init__()
         check_logit_loss_args(tau, activation)
         self.tau = tau
@@ -86,6 +98,7 @@ class DISTKDLoss(nn.Module):
         self.loss_weight = loss_weight
         self.activation = activation
         self.ignore_index = ignore_index
+        self.gather_rows = gather_rows
 
     def forward(self,
                 preds_S: torch.Tensor,
@@ -111,10 +124,12 @@ class DISTKDLoss(nn.Module):
         elif labelled is not None:
             valid = labelled
         rows_s, rows_t = rows_and_mask(preds_S, preds_T, valid)
-        if rows_s.shape[0] == 0:
-            return preds_S.sum() * 0.0
         y_s = probabilities(rows_s, self.tau, self.activation)
         y_t = probabilities(rows_t, self.tau, self.activation)
+        if self.gather_rows:  # every rank takes part, even without rows
+            y_s, y_t = gather_rows(y_s), gather_rows(y_t.detach())
+        if y_s.shape[0] == 0:
+            return preds_S.sum() * 0.0
         inter = 1 - pearson_rows(y_s, y_t).mean()
         intra = 1 - pearson_rows(y_s.t(), y_t.t()).mean()
         loss = self.inter_loss_weight * inter + self.intra_loss_weight * intra

@@ -69,3 +69,21 @@ def probabilities(rows: torch.Tensor, tau: float,
     """Softmax over classes or sigmoid per logit, at temperature ``tau``."""
     rows = rows / tau
     return rows.softmax(1) if activation == 'softmax' else rows.sigmoid()
+
+
+def gather_rows(rows: torch.Tensor) -> torch.Tensor:
+    """The rows of every rank, concatenated in rank order (the local rows
+    keep their gradient path; ranks may hold different numbers of rows).
+    Without an initialised process group: ``rows`` itself."""
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()) or \
+            dist.get_world_size() == 1:
+        return rows
+    from torch.distributed.nn.functional import all_gather
+    count = torch.tensor([rows.shape[0]], device=rows.device)
+    counts = [torch.zeros_like(count) for _ in range(dist.get_world_size())]
+    dist.all_gather(counts, count)
+    most = int(max(c.item() for c in counts))
+    padded = F.pad(rows, (0, 0, 0, most - rows.shape[0]))
+    gathered = all_gather(padded)  # differentiable: gradients flow back
+    return torch.cat([g[:int(c.item())] for g, c in zip(gathered, counts)])
