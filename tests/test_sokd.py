@@ -304,42 +304,6 @@ def test_dam_masks_are_sane_on_demo_data(demo_data, tmp_path):
     assert corr > 0.5 and corr > corr_before + 0.2, (corr_before, corr)
 
 
-@pytest.mark.parametrize('change, key', [
-    (dict(search_epochs=None), 'exactly one of search_epochs'),
-    (dict(search_epochs=-1), 'model.search_epochs'),
-    (dict(search='second_order'), 'model.search'),
-    (dict(distiller=dict(sokd_pairs=dict(
-        layer2=dict(student_recorder='nope', teacher_recorder='sokd_layer2',
-                    channels=64)))), 'sokd_pairs.layer2.student_recorder'),
-    (dict(distiller=dict(sokd_pairs=dict(
-        layer2=dict(_delete_=True, student_recorder='sokd_layer2',
-                    teacher_recorder='sokd_layer2')))),
-     r"sokd_pairs.layer2: missing \['channels'\]"),
-    (dict(distiller=dict(sokd_pairs=dict(layer2=dict(
-        connector='adapter')))), 'sokd_pairs.layer2.connector'),
-])
-def test_bad_sokd_config_is_named(demo_data, tmp_path, change, key):
-    cfg = small_run_cfg(osp.join(REPO, SOKD_KD), demo_data,
-                        str(tmp_path / 'work'))
-    cfg.model.teacher_ckpt = None
-    cfg.merge_from_dict(dict(model=change))
-    with pytest.raises(ValueError, match=key):
-        MODELS.build(cfg.model)
-
-
-def test_wrong_optimizer_for_sokd_is_named(demo_data, tmp_path):
-    runner = sokd_runner(demo_data, tmp_path)
-    with pytest.raises(ValueError, match='SoKDOptimWrapperConstructor needs'):
-        runner.build_optim_wrapper(dict(
-            constructor='SoKDOptimWrapperConstructor',
-            architecture=dict(optimizer=dict(type='SGD', lr=0.1))))
-    plain = runner.build_optim_wrapper(
-        dict(optimizer=dict(type='SGD', lr=0.1)))
-    batch = next(iter(runner.build_dataloader(runner.cfg.train_dataloader)))
-    with pytest.raises(ValueError, match='optim_wrapper: SoKDDistill needs'):
-        runner.model.train_step(batch, plain)
-
-
 def test_two_cpu_processes_keep_student_dam_and_policy_identical(
         demo_data, tmp_path):
     cfg = small_run_cfg(osp.join(REPO, SOKD_KD), demo_data,

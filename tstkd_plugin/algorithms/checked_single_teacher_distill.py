@@ -7,7 +7,8 @@ from mmengine.model import BaseModel
 from mmrazor.models import SingleTeacherDistill
 
 from ..registry import MODELS
-from ..utils.distill_config_checks import (check_recorder_sources,
+from ..utils.distill_config_checks import (check_distill_losses,
+                                           check_recorder_sources,
                                            check_same_num_classes,
                                            check_teacher_ckpt_exists,
                                            load_teacher_checkpoint)
@@ -51,6 +52,7 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
         if check_num_classes:
             check_same_num_classes(architecture, teacher)
         check_recorder_sources(distiller, architecture, teacher)
+        check_distill_losses(distiller)
         super().__init__(
             architecture=architecture,
             teacher=teacher,

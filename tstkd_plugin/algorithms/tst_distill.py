@@ -11,6 +11,7 @@ from torch import nn
 
 from ..registry import MODELS
 from ..utils import unwrap
+from ..utils.distill_config_checks import build_named
 from .checked_single_teacher_distill import CheckedSingleTeacherDistill
 
 
@@ -64,8 +65,9 @@ class TSTDistill(CheckedSingleTeacherDistill):
 
     def __init__(self, augmenter: dict, eps: float = 1e-6, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.augmenter = MODELS.build(
-            self.augmenter_config(augmenter, self.data_preprocessor))
+        self.augmenter = build_named(
+            self.augmenter_config(augmenter, self.data_preprocessor),
+            'model.augmenter')
         self.eps = eps
         self.register_buffer('augmenter_phase', torch.tensor(False))
 

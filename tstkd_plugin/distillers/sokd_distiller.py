@@ -7,6 +7,7 @@ from torch import nn
 
 from ..modules.distinctive_area_detector import activation_energy
 from ..registry import MODELS
+from ..utils.distill_config_checks import build_named
 
 PAIR_KEYS = ('student_recorder', 'teacher_recorder', 'channels')
 
@@ -64,24 +65,28 @@ class SoKDDistiller(ConfigurableDistiller):
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.sokd_pairs = self._check_pairs(sokd_pairs)
-        self.feature_augments = nn.ModuleDict(
-            {name: MODELS.build(feature_augment)
-             for name in self.sokd_pairs})
+        self.feature_augments = nn.ModuleDict({
+            name: build_named(feature_augment,
+                              'model.distiller.feature_augment')
+            for name in self.sokd_pairs
+        })
         self.dams = nn.ModuleDict({
-            name: MODELS.build(dict(dam, in_channels=pair['channels']))
+            name: build_named(
+                dict(dam, in_channels=pair['channels']),
+                'model.distiller.dam')
             for name, pair in self.sokd_pairs.items()
         })
-        self.loss_feat = MODELS.build(loss_feat)
+        self.loss_feat = build_named(loss_feat, 'model.distiller.loss_feat')
         self.loss_dam_weight = loss_dam_weight
         self.loss_heatmap_weight = loss_heatmap_weight
 
     def _check_pairs(self, pairs: Dict[str, dict]) -> Dict[str, dict]:
         if not isinstance(pairs, dict) or not pairs:
-            raise ValueError('distiller.sokd_pairs: expected a non-empty '
+            raise ValueError('model.distiller.sokd_pairs: expected a non-empty '
                              f'dict name -> pair, got {pairs!r}')
         checked = {}
         for name, pair in pairs.items():
-            key = f'distiller.sokd_pairs.{name}'
+            key = f'model.distiller.sokd_pairs.{name}'
             missing = [k for k in PAIR_KEYS if k not in pair]
             if missing:
                 raise ValueError(f'{key}: missing {missing}; a pair needs '
@@ -92,12 +97,12 @@ class SoKDDistiller(ConfigurableDistiller):
                 if recorder not in recorders.recorders:
                     raise ValueError(
                         f'{key}.{side}_recorder: {recorder!r} is not in '
-                        f'distiller.{side}_recorders '
+                        f'model.distiller.{side}_recorders '
                         f'{list(recorders.recorders)}')
             connector = pair.get('connector')
             if connector is not None and connector not in self.connectors:
                 raise ValueError(f'{key}.connector: {connector!r} is not in '
-                                 f'distiller.connectors '
+                                 f'model.distiller.connectors '
                                  f'{list(self.connectors)}')
             data_idx = pair.get('data_idx')
             levels = data_idx if isinstance(data_idx, (list, tuple)) else \
@@ -117,7 +122,7 @@ class SoKDDistiller(ConfigurableDistiller):
                                   record_idx, level)
         if student.shape != teacher.shape:
             raise ValueError(
-                f'distiller.sokd_pairs: the student feature (through the '
+                f'model.distiller.sokd_pairs: the student feature (through the '
                 f'connector {pair.get("connector")!r}) has shape '
                 f'{tuple(student.shape)}, the teacher feature '
                 f'{tuple(teacher.shape)}; they must match')

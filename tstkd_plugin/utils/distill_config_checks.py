@@ -114,3 +114,25 @@ def check_recorder_sources(distiller: dict, student: nn.Module,
                     f'{"module" if kind in MODULE_RECORDERS else "parameter"}'
                     f' of the {side} ({model_key}).'
                     + _did_you_mean(str(source), names))
+
+
+def build_named(cfg: dict, key: str, registry=None):
+    """Build ``cfg``; a ``ValueError`` of the component (``'tau: expected
+    ...'``) is raised again with the config key in front
+    (``'model.distiller.distill_losses.loss_dist.tau: expected ...'``)."""
+    from ..registry import MODELS
+    try:
+        return (registry or MODELS).build(cfg)
+    except ValueError as e:
+        message = str(e)
+        if message.startswith('model.'):
+            raise
+        raise ValueError(f'{key}.{message}' if ':' in message.split(' ')[0]
+                         else f'{key}: {message}') from e
+
+
+def check_distill_losses(distiller: dict) -> None:
+    """Build each distillation loss once, so that a bad argument is named
+    by its config key."""
+    for name, loss in (distiller.get('distill_losses') or {}).items():
+        build_named(loss, f'model.distiller.distill_losses.{name}')
