@@ -213,3 +213,24 @@ def test_step_time_tool_compares_configs(demo_data, tmp_path):
     assert len(rows) == 2
     assert rows[0].endswith('| 1.00 |')
     assert float(rows[1].split('|')[-2]) > 0
+
+
+@pytest.mark.parametrize('config', [
+    'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py',
+    'configs/dist/mmpretrain/dist_logits_resnet18-w32_resnet18-w8_digits.py',
+])
+def test_distillation_on_two_cpu_processes_keeps_ranks_identical(
+        config, demo_data, tmp_path):
+    cfg = small_run_cfg(osp.join(REPO, config), demo_data,
+                        str(tmp_path / 'work'), train_samples=16)
+    cfg.train_dataloader.batch_size = 4
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    path = str(tmp_path / 'teacher.pth')
+    torch.save({'state_dict': MODELS.build(cfg.model.teacher).state_dict()},
+               path)
+    cfg.model.teacher_ckpt = path
+    cfg.log_level = 'INFO'
+    log, digests = train_on_two_cpu_ranks(cfg, tmp_path,
+                                          str(tmp_path / 'work'))
+    assert 'distill.loss_' in log
+    assert digests[0] == digests[1]

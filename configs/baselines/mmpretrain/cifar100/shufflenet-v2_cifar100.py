@@ -1,0 +1,15 @@
+# ShuffleNetV2 1x (1.36M) trained alone on CIFAR-100 with the distillation papers' recipe
+# (a teacher, or the student-alone baseline of the pair configs).
+_base_ = ['../../../_base_/recipes/cifar100_240e.py']
+
+model = dict(
+    _scope_='mmpretrain',
+    type='ImageClassifier',
+    backbone=dict(type='ShuffleNetV2CIFAR'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead', num_classes=100, in_channels=1024,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+
+# CRD's lr for the mobile networks
+optim_wrapper = dict(optimizer=dict(lr=0.01))

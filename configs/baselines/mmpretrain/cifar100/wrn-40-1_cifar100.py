@@ -1,0 +1,12 @@
+# WRN-40-1 (0.57M) trained alone on CIFAR-100 with the distillation papers' recipe
+# (a teacher, or the student-alone baseline of the pair configs).
+_base_ = ['../../../_base_/recipes/cifar100_240e.py']
+
+model = dict(
+    _scope_='mmpretrain',
+    type='ImageClassifier',
+    backbone=dict(type='WideResNetCIFAR', depth=40, widen_factor=1),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead', num_classes=100, in_channels=64,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
