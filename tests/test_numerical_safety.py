@@ -82,4 +82,3 @@ def test_dam_on_flat_maps_and_low_precision_stays_finite():
     half = augment(features.half())
     assert half.dtype == torch.float16 and torch.isfinite(half).all()
     assert torch.isfinite(activation_energy(half)).all()
-

@@ -216,7 +216,7 @@ def test_step_time_tool_compares_configs(demo_data, tmp_path):
 
 
 @pytest.mark.parametrize('config', [
-    'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py',
+    'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py',  # noqa: E501
     'configs/dist/mmpretrain/dist_logits_resnet18-w32_resnet18-w8_digits.py',
 ])
 def test_distillation_on_two_cpu_processes_keeps_ranks_identical(

@@ -21,4 +21,3 @@ def two_rank_dist(rank: int, port: int, out: str) -> None:
         results[gather] = (loss.item(), local.grad.clone())
     torch.save(results, f'{out}/rank{rank}.pth')
     dist.destroy_process_group()
-

@@ -9,7 +9,7 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch.func import functional_call
 
 from ..registry import MODELS
-from ..utils import unwrap
+from ..utils import check_optim_wrapper_dict, unwrap
 from .checked_single_teacher_distill import CheckedSingleTeacherDistill
 
 
@@ -92,14 +92,8 @@ class SoKDDistill(CheckedSingleTeacherDistill):
 
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
-        if not isinstance(optim_wrapper, OptimWrapperDict) or \
-                set(optim_wrapper.keys()) != set(self.OPTIMIZERS):
-            keys = list(optim_wrapper.keys()) if isinstance(
-                optim_wrapper, OptimWrapperDict) else type(optim_wrapper)
-            raise ValueError(
-                'optim_wrapper: SoKDDistill needs an optimizer-wrapper dict '
-                f'with the keys {list(self.OPTIMIZERS)} (constructor '
-                f"'SoKDOptimWrapperConstructor'); got {keys}.")
+        check_optim_wrapper_dict(optim_wrapper, self.OPTIMIZERS,
+                                 'SoKDDistill', 'SoKDOptimWrapperConstructor')
         self._unwrap_distiller()
         student, policy = optim_wrapper['architecture'], \
             optim_wrapper['feature_augment']

@@ -10,7 +10,7 @@ from mmrazor.models.utils import add_prefix
 from torch import nn
 
 from ..registry import MODELS
-from ..utils import unwrap
+from ..utils import check_optim_wrapper_dict, unwrap
 from ..utils.distill_config_checks import build_named
 from .checked_single_teacher_distill import CheckedSingleTeacherDistill
 
@@ -85,14 +85,9 @@ class TSTDistill(CheckedSingleTeacherDistill):
 
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
-        if not isinstance(optim_wrapper, OptimWrapperDict) or \
-                set(optim_wrapper.keys()) != set(self.OPTIMIZERS):
-            keys = list(optim_wrapper.keys()) if isinstance(
-                optim_wrapper, OptimWrapperDict) else type(optim_wrapper)
-            raise ValueError(
-                'optim_wrapper: TSTDistill needs an optimizer-wrapper dict '
-                f'with the keys {list(self.OPTIMIZERS)} (constructor '
-                f"'mmrazor.SeparateOptimWrapperConstructor'); got {keys}.")
+        check_optim_wrapper_dict(
+            optim_wrapper, self.OPTIMIZERS, 'TSTDistill',
+            'mmrazor.SeparateOptimWrapperConstructor')
         if bool(self.augmenter_phase):
             return self.augmenter_step(data, optim_wrapper['augmenter'])
         return self.student_step(data, optim_wrapper['architecture'])

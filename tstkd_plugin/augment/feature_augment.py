@@ -9,11 +9,11 @@ from torch.distributions import RelaxedBernoulli
 
 from ..registry import MODELS
 from .feature_ops import FEATURE_OPS
-from .learnable_augment import init_logits
+from .learnable_augment import LearnedPolicy, init_logits
 
 
 @MODELS.register_module()
-class FeatureAugment(nn.Module):
+class FeatureAugment(LearnedPolicy, nn.Module):
     """SoKD's learnable augmentation of teacher feature maps.
 
     A sub-policy is a sequence of ops (by default every pair of distinct
@@ -80,16 +80,6 @@ class FeatureAugment(nn.Module):
             init_logits('init_magnitude', init_magnitude,
                         self.magnitude_names))
         self.last_subpolicy: Optional[int] = None
-
-    @property
-    def probabilities(self) -> Dict[str, float]:
-        p = torch.sigmoid(self.probability_logits).tolist()
-        return dict(zip(self.op_names, p))
-
-    @property
-    def magnitudes(self) -> Dict[str, float]:
-        m = torch.sigmoid(self.magnitude_logits).tolist()
-        return dict(zip(self.magnitude_names, m))
 
     @property
     def subpolicy_probabilities(self) -> Dict[str, float]:

@@ -29,8 +29,23 @@ def init_logits(key: str, value, names: List[str]) -> torch.Tensor:
     return torch.logit(torch.tensor(values, dtype=torch.float32))
 
 
+class LearnedPolicy:
+    """Readouts of a learnable policy with ``probability_logits`` over
+    ``op_names`` and ``magnitude_logits`` over ``magnitude_names``."""
+
+    @property
+    def probabilities(self) -> Dict[str, float]:
+        p = torch.sigmoid(self.probability_logits).tolist()
+        return dict(zip(self.op_names, p))
+
+    @property
+    def magnitudes(self) -> Dict[str, float]:
+        m = torch.sigmoid(self.magnitude_logits).tolist()
+        return dict(zip(self.magnitude_names, m))
+
+
 @MODELS.register_module()
-class LearnableAugment(nn.Module):
+class LearnableAugment(LearnedPolicy, nn.Module):
     """TST's learnable data augmentation with a prior set of operations.
 
     Each call picks ``num_ops`` of the operations at random; each picked op
@@ -108,10 +123,10 @@ class LearnableAugment(nn.Module):
         ]
         self.probability_logits = nn.Parameter(
             init_logits('init_probability', init_probability,
-                              self.op_names))
+                        self.op_names))
         self.magnitude_logits = nn.Parameter(
             init_logits('init_magnitude', init_magnitude,
-                              self.magnitude_names))
+                        self.magnitude_names))
         self.register_buffer(
             'mean', torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1),
             persistent=False)
@@ -125,16 +140,6 @@ class LearnableAugment(nn.Module):
     @property
     def has_geometric_ops(self) -> bool:
         return any(AUGMENT_OPS[n].geometric for n in self.op_names)
-
-    @property
-    def probabilities(self) -> Dict[str, float]:
-        p = torch.sigmoid(self.probability_logits).tolist()
-        return dict(zip(self.op_names, p))
-
-    @property
-    def magnitudes(self) -> Dict[str, float]:
-        m = torch.sigmoid(self.magnitude_logits).tolist()
-        return dict(zip(self.magnitude_names, m))
 
     def magnitude(self, name: str) -> torch.Tensor:
         return torch.sigmoid(

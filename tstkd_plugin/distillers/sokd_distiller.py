@@ -151,4 +151,3 @@ class SoKDDistiller(ConfigurableDistiller):
             loss_sokd_heatmap=self.loss_heatmap_weight * heat / count,
             sokd_mask_area=area / count)
         return losses
-

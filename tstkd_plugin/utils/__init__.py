@@ -3,11 +3,12 @@ from .distill_config_checks import (check_recorder_sources,
                                     check_same_num_classes,
                                     check_teacher_ckpt_exists,
                                     load_teacher_checkpoint)
-from .model_wrappers import unwrap
+from .model_wrappers import check_optim_wrapper_dict, unwrap
 
 __all__ = [
     'check_recorder_sources', 'check_same_num_classes',
-    'check_teacher_ckpt_exists', 'load_teacher_checkpoint', 'unwrap'
+    'check_optim_wrapper_dict', 'check_teacher_ckpt_exists',
+    'load_teacher_checkpoint', 'unwrap'
 ]
 
 
