@@ -33,7 +33,7 @@ PUBLISHED = {
 @pytest.mark.parametrize('name', sorted(PUBLISHED))
 def test_parameter_count_matches_the_published_one(name):
     cfg, millions = PUBLISHED[name]
-    backbone = MODELS.build(cfg)
+    backbone = MODELS.build(dict(cfg, _scope_='mmpretrain'))
     total = sum(p.numel() for p in backbone.parameters()) + \
         backbone.out_channels * 100 + 100  # the 100-class linear head
     assert abs(total / 1e6 - millions) <= 0.01 * millions, total
@@ -48,4 +48,4 @@ def test_bad_depths_are_named():
                            widen_factor=2), 'depth'),
                      (dict(type='VGGCIFAR', depth=9), 'depth')):
         with pytest.raises(ValueError, match=key):
-            MODELS.build(cfg)
+            MODELS.build(dict(cfg, _scope_='mmpretrain'))

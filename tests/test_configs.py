@@ -42,6 +42,7 @@ def test_config_trains_one_step(config, make_cfg, tmp_path):
         path = str(tmp_path / 'teacher.pth')
         torch.save({'state_dict': MODELS.build(teacher).state_dict()}, path)
         cfg.model.teacher_ckpt = path
+    cfg.default_hooks.checkpoint = None  # one step: nothing to keep
     runner = Runner.from_cfg(cfg)
     before = {k: v.clone() for k, v in runner.model.state_dict().items()}
     runner.train()

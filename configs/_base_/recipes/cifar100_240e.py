@@ -19,6 +19,4 @@ param_scheduler = dict(
 train_cfg = dict(max_epochs=max_epochs, val_interval=10)
 auto_scale_lr = dict(base_batch_size=64)
 default_hooks = dict(
-    # exact resume: the random generators are saved in checkpoints
-    random_state=dict(type='mmrazor.RandomStateHook'),
     checkpoint=dict(interval=10, max_keep_ckpts=2))

@@ -41,8 +41,6 @@ auto_scale_lr = dict(enable=False, base_batch_size=8)
 
 # short CPU runs
 default_hooks = dict(
-    # exact resume: the random generators are saved in checkpoints
-    random_state=dict(type='mmrazor.RandomStateHook'),
     logger=dict(interval=10),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
 randomness = dict(seed=0)

@@ -34,3 +34,5 @@ model = dict(
 # mmrazor's algorithms live in the mmrazor scope; the task models keep theirs.
 default_scope = 'mmrazor'
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+# exact resume: the random generators are saved in checkpoints
+default_hooks = dict(random_state=dict(type='RandomStateHook'))

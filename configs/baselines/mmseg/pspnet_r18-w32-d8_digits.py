@@ -35,8 +35,6 @@ param_scheduler = [
 ]
 # short CPU runs
 default_hooks = dict(
-    # exact resume: the random generators are saved in checkpoints
-    random_state=dict(type='mmrazor.RandomStateHook'),
     logger=dict(interval=10),
     checkpoint=dict(by_epoch=False, interval=max_iters, max_keep_ckpts=1))
 randomness = dict(seed=0)

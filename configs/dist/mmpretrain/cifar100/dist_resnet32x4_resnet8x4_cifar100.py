@@ -24,3 +24,5 @@ model = dict(
 
 default_scope = 'mmrazor'
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+# exact resume: the random generators are saved in checkpoints
+default_hooks = dict(random_state=dict(type='RandomStateHook'))
