@@ -39,7 +39,8 @@ class SoKDDistill(CheckedSingleTeacherDistill):
       ``w' = w - unroll_lr * grad_w L(w, a)``, is differentiated through
       (second order, exact by double backward), and the policy steps on
       ``L(w', a)`` of the second half. Then the student steps on the whole
-      batch as usual. About 4-5 forward/backward passes per step.
+      batch as usual. About 4-5 forward/backward passes per step; one
+      process only (DDP does not support the double backward).
 
     Args:
         search_epochs (int, optional): Epochs of policy search.
@@ -73,6 +74,11 @@ class SoKDDistill(CheckedSingleTeacherDistill):
         if search not in self.SEARCH_MODES:
             raise ValueError(f'model.search: expected one of '
                              f'{self.SEARCH_MODES}, got {search!r}')
+        if search == 'unrolled' and get_world_size() > 1:
+            # DDP's gradient hooks do not support the double backward
+            raise ValueError("model.search='unrolled' runs in one process "
+                             "only; use 'first_order' for distributed "
+                             'training')
         super().__init__(**kwargs)
         if not hasattr(self.distiller, 'feature_augments'):
             raise ValueError('model.distiller.type: SoKDDistill needs '
