@@ -3,16 +3,18 @@
 
 Accuracy: each method's demo config is trained and scored (``run_demo``'s
 runs; classification over several seeds, detection and segmentation one).
-Cost, measured in this process on one training batch per config, rounds of
-one step per config alternating so that machine drift hits all alike:
+Cost, on one training batch per config, medians over rounds that alternate
+over all configs of a task so that machine drift hits all alike:
 
-- step time and its ratio to the vanilla-KD step of the same task;
-- peak memory: the process's peak resident memory growth over its state
-  after building (``resource``), measured in a fresh subprocess per config,
-  as a ratio to KD's;
-- shares of the step: the teacher (its forward on the batch), the student
-  (a plain training step of the student alone on the batch) and the method
-  (the rest: distillation losses, augmenters, DAM, adapters, extra passes).
+- step time and its ratio to the vanilla-KD step of the same task (TST:
+  its student and augmenter steps; SoKD: during and after the search);
+- shares of the (costlier) step: the teacher (its forward on the batch),
+  the student (a plain training step of the student alone on the batch) and
+  the rest (distillation losses, augmenters, DAM, adapters, extra passes,
+  and the distillation wrapper's own overhead);
+- peak memory: the peak resident memory growth during the steps over the
+  resident size before them (after building and one step), in a fresh
+  process per config (Linux ``/proc``), as a ratio to KD's.
 
 It writes ``results.json``, ``table.md`` and ``benchmark.png`` (accuracy per
 method with error bars; the TST policy over training) to ``--out``.
@@ -43,60 +45,100 @@ METHODS = {
 }
 QUICK_METHODS = ['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD']
 
-COST_SCRIPT = r'''
-import json, resource, statistics, sys, time
+MEMORY_SCRIPT = r'''
+import json, sys
 sys.path.insert(0, {tools!r})
 import torch
 from step_time import build, phases
+
+
+def status_kb(key):
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1])
+
+
 torch.manual_seed(0)
 model, optim_wrapper, batch = build({config!r})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-times = {{}}
+model.train_step(batch, optim_wrapper)  # optimizer state exists
+with open('/proc/self/clear_refs', 'w') as f:
+    f.write('5')  # reset the peak (VmHWM) to the current resident size
+before = status_kb('VmRSS')
 for label, before_step in phases(model):
     before_step()
-    spent = []
-    for step in range({steps} + 2):
-        start = time.perf_counter()
+    for step in range(3):
         model.train_step(batch, optim_wrapper)
-        spent.append(time.perf_counter() - start)
-    times[label or 'step'] = statistics.median(spent[2:])
-teacher_s = student_s = None
-if hasattr(model, 'teacher'):
-    data = model.data_preprocessor(batch, True)
-    spent = []
-    for step in range({steps} + 2):
-        start = time.perf_counter()
-        with torch.no_grad():
-            model.teacher(data['inputs'], data['data_samples'], mode='loss')
-        spent.append(time.perf_counter() - start)
-    teacher_s = statistics.median(spent[2:])
-    student = model.student
-    optim = optim_wrapper['architecture'] if hasattr(optim_wrapper, 'keys') \
-        else optim_wrapper
-    spent = []
-    for step in range({steps} + 2):
-        start = time.perf_counter()
-        with optim.optim_context(student):
-            losses = student(data['inputs'], data['data_samples'], mode='loss')
-        loss, _ = student.parse_losses(losses)
-        optim.update_params(loss)
-        spent.append(time.perf_counter() - start)
-    student_s = statistics.median(spent[2:])
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print('COST ' + json.dumps(dict(times=times, teacher=teacher_s,
-      student=student_s, peak_kb=peak, built_kb=before)))
+print('MEMORY ' + json.dumps(dict(growth_kb=status_kb('VmHWM') - before)))
 '''
 
 
-def measure_cost(config: str, steps: int) -> dict:
-    """Step times, shares and peak memory of one config (a subprocess)."""
-    script = COST_SCRIPT.format(tools=osp.join(REPO, 'tools'),
-                                config=osp.join(CONFIGS, config),
-                                steps=steps)
+def peak_memory_growth(config: str) -> int:
+    """Peak resident memory growth (kB) during 3 steps of each kind over the
+    resident size after building and one step, in a fresh process (Linux:
+    the peak is reset through ``/proc/self/clear_refs``)."""
+    script = MEMORY_SCRIPT.format(tools=osp.join(REPO, 'tools'),
+                                  config=osp.join(CONFIGS, config))
     result = subprocess.run([sys.executable, '-c', script], cwd=REPO,
                             capture_output=True, text=True, check=True)
-    line = [x for x in result.stdout.splitlines() if x.startswith('COST ')]
-    return json.loads(line[-1][5:])
+    line = [x for x in result.stdout.splitlines() if x.startswith('MEMORY')]
+    return max(json.loads(line[-1][7:])['growth_kb'], 1)
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def step_costs(configs: Dict[str, str], steps: int) -> Dict[str, dict]:
+    """Median times, in rounds that alternate over all configs and kinds of
+    step: each method's train steps, its teacher's forward and a plain
+    training step of its student, all on the same batch."""
+    import torch
+    from step_time import build, phases
+    torch.manual_seed(0)
+    jobs = []  # (method, what, function)
+    for method, config in configs.items():
+        model, optim_wrapper, batch = build(osp.join(CONFIGS, config))
+        for label, before_step in phases(model):
+            def step(model=model, optim_wrapper=optim_wrapper, batch=batch,
+                     before_step=before_step):
+                before_step()
+                model.train_step(batch, optim_wrapper)
+            jobs.append((method, label or 'step', step))
+        data = model.data_preprocessor(batch, True)
+
+        def teacher(model=model, data=data):
+            with torch.no_grad():
+                model.teacher(data['inputs'], data['data_samples'],
+                              mode='loss')
+
+        optim = optim_wrapper['architecture'] if hasattr(
+            optim_wrapper, 'keys') else optim_wrapper
+
+        def student(student=model.student, optim=optim, data=data):
+            with optim.optim_context(student):
+                losses = student(data['inputs'], data['data_samples'],
+                                 mode='loss')
+            loss, _ = student.parse_losses(losses)
+            optim.update_params(loss)
+
+        jobs += [(method, 'teacher', teacher), (method, 'student', student)]
+    times: Dict[tuple, list] = {(m, w): [] for m, w, _ in jobs}
+    for round_ in range(steps + 2):
+        for method, what, fn in jobs:
+            spent = _timed(fn)
+            if round_ >= 2:  # warm-up rounds left out
+                times[(method, what)].append(spent)
+    out: Dict[str, dict] = {m: dict(times={}) for m in configs}
+    for (method, what), values in times.items():
+        median = statistics.median(values)
+        if what in ('teacher', 'student'):
+            out[method][what] = median
+        else:
+            out[method]['times'][what] = median
+    return out
 
 
 def accuracy(task: str, methods: List[str], seeds: List[int], work: str,
@@ -128,22 +170,16 @@ def accuracy(task: str, methods: List[str], seeds: List[int], work: str,
 
 def costs(task: str, methods: List[str], steps: int) -> Dict[str, dict]:
     spec = TASKS[task]
-    out = {}
-    for method in methods:
-        if method == 'alone':
-            continue
-        cost = measure_cost(spec['students'][method], steps)
-        out[method] = cost
-    kd = out['vanilla KD']
-    kd_step = kd['times']['step']
-    kd_growth = max(kd['peak_kb'] - kd['built_kb'], 1)
+    configs = {m: spec['students'][m] for m in methods if m != 'alone'}
+    out = step_costs(configs, steps)
+    growth = {m: peak_memory_growth(c) for m, c in configs.items()}
+    kd_step = out['vanilla KD']['times']['step']
     for method, cost in out.items():
         step = max(cost['times'].values())  # the costlier kind of step
         cost['ratio'] = {k: v / kd_step for k, v in cost['times'].items()}
-        cost['memory_ratio'] = max(cost['peak_kb'] - cost['built_kb'],
-                                   1) / kd_growth
-        teacher = cost['teacher'] or 0.0
-        student = cost['student'] or 0.0
+        cost['memory_growth_kb'] = growth[method]
+        cost['memory_ratio'] = growth[method] / growth['vanilla KD']
+        teacher, student = cost['teacher'], cost['student']
         cost['shares'] = dict(
             teacher=teacher / step, student=student / step,
             method=max(step - teacher - student, 0.0) / step)
