@@ -1,0 +1,61 @@
+# Copyright (c) tstkd_plugin contributors.
+"""tools/benchmark.py: its table and plot from measured results (the runs
+themselves are the benchmark, not a test)."""
+import importlib.util
+import json
+import os.path as osp
+
+from conftest import REPO
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location(
+        'benchmark', osp.join(REPO, 'tools', 'benchmark.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def results():
+    def entry(*values):
+        mean = sum(values) / len(values)
+        return dict(values=list(values), mean=mean,
+                    std=0.5 if len(values) > 1 else 0.0)
+
+    def cost(ratio, shares):
+        return dict(ratio=ratio, memory_ratio=1.5,
+                    shares=dict(zip(('teacher', 'student', 'method'),
+                                    shares)))
+
+    return {'cls': dict(
+        accuracy={'teacher': entry(98.0), 'alone': entry(96.0, 97.0),
+                  'vanilla KD': entry(98.5, 98.5),
+                  'SoKD+KD': entry(98.0, 98.4)},
+        cost={'vanilla KD': cost({'step': 1.0}, (0.5, 0.4, 0.1)),
+              'SoKD+KD': cost({'during search': 1.7, 'after search': 1.6},
+                              (0.3, 0.2, 0.5))})}
+
+
+def test_table_reports_every_method_against_kd():
+    table = load_benchmark().table(results()).splitlines()
+    rows = {line.split(' | ')[1]: line for line in table[2:]}
+    assert set(rows) == {'teacher', 'alone', 'vanilla KD', 'SoKD+KD'}
+    assert '| 98.20 ± 0.50 | 2 | -0.30 |' in rows['SoKD+KD']  # below KD
+    assert '1.70 (during search), 1.60 (after search)' in rows['SoKD+KD']
+    assert '30 / 20 / 50 %' in rows['SoKD+KD']
+    assert '| 1.00 | 1.50 | 50 / 40 / 10 % |' in rows['vanilla KD']
+
+
+def test_plot_draws_accuracy_and_the_logged_tst_policy(tmp_path):
+    benchmark = load_benchmark()
+    run = tmp_path / 'cls' / 'TST+KD_seed0' / '20260101' / 'vis_data'
+    run.mkdir(parents=True)
+    with open(run / 'scalars.json', 'w') as f:
+        for step, p in ((90, 0.55), (180, 0.6)):
+            f.write(json.dumps({'tst/p_Rotate': p, 'step': step}) + '\n')
+    assert benchmark._tst_policy(str(tmp_path / 'cls' / 'TST+KD_seed0')) \
+        == {'Rotate': [(90, 0.55), (180, 0.6)]}
+    out = str(tmp_path / 'benchmark.png')
+    benchmark.plot(results(), str(tmp_path), out)
+    with open(out, 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
