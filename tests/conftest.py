@@ -10,7 +10,9 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 import tstkd_plugin  # noqa: F401  (compat fixes + registration)
+import torch
 from mmengine.config import Config
+from mmrazor.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs')
@@ -154,6 +156,16 @@ def student_without_downloads(cfg: Config) -> None:
             inlined.data_preprocessor = student_cfg.data_preprocessor
         model.architecture = inlined
     _drop_pretrained(model.get('architecture', model))
+
+
+def use_stand_in_teacher(cfg: Config, path: str) -> None:
+    """Point ``cfg.model.teacher_ckpt`` at a checkpoint of the teacher as
+    built (random weights), written to ``path`` unless it exists: a
+    stand-in for the trained teacher a config names."""
+    if not osp.exists(path):
+        torch.save({'state_dict': MODELS.build(
+            cfg.model.teacher).state_dict()}, path)
+    cfg.model.teacher_ckpt = path
 
 
 def small_run_cfg(config: str, data_root: str, work_dir: str,

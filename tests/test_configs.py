@@ -8,9 +8,8 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
-from mmrazor.registry import MODELS
 
-from conftest import CONFIGS, REPO, is_demo_config
+from conftest import CONFIGS, REPO, is_demo_config, use_stand_in_teacher
 
 ALL_CONFIGS = sorted(
     osp.relpath(p, REPO)
@@ -38,10 +37,7 @@ def test_config_trains_one_step(config, make_cfg, tmp_path):
                                                                 config)))
     teacher = cfg.model.get('teacher')
     if teacher is not None and cfg.model.get('teacher_ckpt'):
-        # stand-in for the trained teacher the config names
-        path = str(tmp_path / 'teacher.pth')
-        torch.save({'state_dict': MODELS.build(teacher).state_dict()}, path)
-        cfg.model.teacher_ckpt = path
+        use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.default_hooks.checkpoint = None  # one step: nothing to keep
     runner = Runner.from_cfg(cfg)
     before = {k: v.clone() for k, v in runner.model.state_dict().items()}

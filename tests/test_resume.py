@@ -6,11 +6,9 @@ import os
 import os.path as osp
 
 import pytest
-import torch
 from mmengine.runner import Runner
-from mmrazor.registry import MODELS
 
-from conftest import REPO, run_python, small_run_cfg
+from conftest import REPO, run_python, small_run_cfg, use_stand_in_teacher
 
 CLS = 'configs/{}/mmpretrain/{}_resnet18-w32_resnet18-w8_digits.py'
 # method -> (config, extra config, checkpoint to resume from)
@@ -34,10 +32,7 @@ def method_cfg(method, demo_data, work_dir, teacher_path):
     cfg.train_cfg.max_epochs = 3
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=-1)
-    if not osp.exists(teacher_path):
-        torch.save({'state_dict': MODELS.build(
-            cfg.model.teacher).state_dict()}, teacher_path)
-    cfg.model.teacher_ckpt = teacher_path
+    use_stand_in_teacher(cfg, teacher_path)
     cfg.merge_from_dict(extra)
     return cfg
 

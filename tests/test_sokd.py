@@ -8,9 +8,9 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.runner import Runner
-from mmrazor.registry import MODELS
 
-from conftest import REPO, small_run_cfg, train_on_two_cpu_ranks
+from conftest import (REPO, small_run_cfg, train_on_two_cpu_ranks,
+                      use_stand_in_teacher)
 from tstkd_plugin.augment import FEATURE_OPS, FeatureAugment
 from tstkd_plugin.losses import MaskedMSELoss
 from tstkd_plugin.modules import DistinctiveAreaDetector, activation_energy
@@ -157,11 +157,7 @@ def sokd_runner(demo_data, tmp_path, train_samples=32, **model):
     cfg = small_run_cfg(osp.join(REPO, SOKD_KD), demo_data,
                         str(tmp_path / 'work'), train_samples=train_samples)
     cfg.train_dataloader.batch_size = 16
-    path = str(tmp_path / 'teacher.pth')
-    if not osp.exists(path):
-        torch.save({'state_dict': MODELS.build(
-            cfg.model.teacher).state_dict()}, path)
-    cfg.model.teacher_ckpt = path
+    use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.model.update(model)
     runner = Runner.from_cfg(cfg)
     runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
@@ -309,10 +305,7 @@ def test_two_cpu_processes_keep_student_dam_and_policy_identical(
     cfg = small_run_cfg(osp.join(REPO, SOKD_KD), demo_data,
                         str(tmp_path / 'work'), train_samples=16)
     cfg.train_dataloader.batch_size = 4
-    path = str(tmp_path / 'teacher.pth')
-    torch.save({'state_dict': MODELS.build(cfg.model.teacher).state_dict()},
-               path)
-    cfg.model.teacher_ckpt = path
+    use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.log_level = 'INFO'
     log, digests = train_on_two_cpu_ranks(cfg, tmp_path,

@@ -9,10 +9,9 @@ import sys
 import pytest
 import torch
 from mmengine.runner import Runner
-from mmrazor.registry import MODELS
 
 from conftest import (REPO, run_python, small_run_cfg,
-                      train_on_two_cpu_ranks)
+                      train_on_two_cpu_ranks, use_stand_in_teacher)
 
 STUDENT_CLS = 'configs/baselines/mmpretrain/resnet18-w8_digits.py'
 KD_CLS = 'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py'
@@ -52,10 +51,7 @@ def kd_checkpoint(demo_data, tmp_path_factory):
     """A 1-epoch KD run: its checkpoint and its (reduced) config."""
     work = str(tmp_path_factory.mktemp('kd_run'))
     cfg = small_run_cfg(osp.join(REPO, KD_CLS), demo_data, work)
-    teacher_ckpt = osp.join(work, 'teacher.pth')
-    torch.save({'state_dict': MODELS.build(cfg.model.teacher).state_dict()},
-               teacher_ckpt)
-    cfg.model.teacher_ckpt = teacher_ckpt
+    use_stand_in_teacher(cfg, osp.join(work, 'teacher.pth'))
     runner = Runner.from_cfg(cfg)
     runner.train()
     val_top1 = runner.message_hub.get_scalar('val/accuracy/top1').current()
@@ -225,10 +221,7 @@ def test_distillation_on_two_cpu_processes_keeps_ranks_identical(
                         str(tmp_path / 'work'), train_samples=16)
     cfg.train_dataloader.batch_size = 4
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    path = str(tmp_path / 'teacher.pth')
-    torch.save({'state_dict': MODELS.build(cfg.model.teacher).state_dict()},
-               path)
-    cfg.model.teacher_ckpt = path
+    use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.log_level = 'INFO'
     log, digests = train_on_two_cpu_ranks(cfg, tmp_path,
                                           str(tmp_path / 'work'))

@@ -8,13 +8,12 @@ import os.path as osp
 
 import pytest
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
 from conftest import (REPO, run_python, small_run_cfg,
-                      train_on_two_cpu_ranks)
+                      train_on_two_cpu_ranks, use_stand_in_teacher)
 from tstkd_plugin.hooks import TSTPhaseHook
 
 TST_KD = 'configs/tst/mmpretrain/tst_kd_logits_resnet18-w32_resnet18-w8_digits.py'
@@ -24,11 +23,7 @@ def tst_cfg(demo_data, work_dir, tmp_path, train_samples=8, **hook):
     cfg = small_run_cfg(osp.join(REPO, TST_KD), demo_data, str(work_dir),
                         train_samples=train_samples)
     cfg.train_dataloader.batch_size = 4
-    path = str(tmp_path / 'teacher.pth')
-    if not osp.exists(path):
-        torch.save({'state_dict': MODELS.build(
-            cfg.model.teacher).state_dict()}, path)
-    cfg.model.teacher_ckpt = path
+    use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.custom_hooks = [dict(type='TSTPhaseHook', **hook)]
     cfg.log_level = 'INFO'
     return cfg

@@ -34,8 +34,7 @@ import time
 from typing import Dict, List
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from run_demo import CONFIGS, REPO, TASKS, last_checkpoint, run  # noqa: E402
-from run_demo import train_and_test  # noqa: E402
+from run_demo import CONFIGS, REPO, TASKS, prepare_data, train_task  # noqa: E402,E501
 
 METHODS = {
     'cls': ['alone', 'vanilla KD', 'DIST', 'TST+KD', 'TST+DIST', 'SoKD+KD',
@@ -143,24 +142,11 @@ def step_costs(configs: Dict[str, str], steps: int) -> Dict[str, dict]:
 
 def accuracy(task: str, methods: List[str], seeds: List[int], work: str,
              reuse: bool) -> Dict[str, dict]:
-    spec = TASKS[task]
-    key, _, scale = spec['metric']
-    root = osp.join(work, task)
-    teacher = train_and_test(spec['teacher'], osp.join(root, 'teacher'),
-                             seeds[0], [], reuse)
-    teacher_ckpt = last_checkpoint(osp.join(root, 'teacher'))
+    key, _, scale = TASKS[task]['metric']
+    teacher, runs = train_task(task, work, seeds, methods, reuse)
     results = {'teacher': dict(values=[teacher[key] * scale])}
-    for method in methods:
-        values = []
-        for seed in seeds:
-            options = [] if method == 'alone' else \
-                [f'model.teacher_ckpt={teacher_ckpt}']
-            metrics = train_and_test(
-                spec['students'][method],
-                osp.join(root, f'{method.replace(" ", "_")}_seed{seed}'),
-                seed, options, reuse)
-            values.append(metrics[key] * scale)
-        results[method] = dict(values=values)
+    results.update({method: dict(values=[m[key] * scale for m in runs[method]])
+                    for method in methods})
     for entry in results.values():
         values = entry['values']
         entry['mean'] = statistics.mean(values)
@@ -280,10 +266,7 @@ def main() -> None:
                         help='keep scored runs and the demo data')
     args = parser.parse_args()
     start = time.time()
-    if args.reuse and osp.isfile(osp.join(args.data, 'pools.json')):
-        print(f'= reusing the demo data in {args.data}', flush=True)
-    else:
-        run(['tools/make_demo_data.py', '--out', args.data])
+    prepare_data(args.data, args.reuse)
     plan = {'cls': (QUICK_METHODS, args.seeds[:1])} if args.quick else {
         task: (methods, args.seeds if task == 'cls' else args.seeds[:1])
         for task, methods in METHODS.items()

@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs')
@@ -131,27 +131,50 @@ def summarise(values: List[float]) -> str:
     return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
-def run_task(task: str, work_root: str, seeds: List[int],
-             methods: List[str], reuse: bool = False) -> List[str]:
+def train_task(task: str, work_root: str, seeds: List[int],
+               labels: List[str], reuse: bool = False
+               ) -> Tuple[Dict[str, float], Dict[str, List[Dict]]]:
+    """Train and score the teacher, then each student config of ``labels``
+    for every seed (with the teacher's checkpoint).
+
+    Returns:
+        tuple: The teacher's metrics, and per label the metrics of each seed.
+    """
     spec = TASKS[task]
-    key, name, scale = spec['metric']
     root = osp.join(work_root, task)
     teacher = train_and_test(spec['teacher'], osp.join(root, 'teacher'),
                              seeds[0], [], reuse)
     teacher_ckpt = last_checkpoint(osp.join(root, 'teacher'))
-    labels = ['alone'] + [m for m in methods if m in spec['students']]
-    results: Dict[str, List[float]] = {label: [] for label in labels}
-    minutes = {label: 0.0 for label in labels}
+    runs: Dict[str, List[Dict]] = {label: [] for label in labels}
     for seed in seeds:
         for label in labels:
             options = [] if label == 'alone' else \
                 [f'model.teacher_ckpt={teacher_ckpt}']
-            metrics = train_and_test(
+            runs[label].append(train_and_test(
                 spec['students'][label],
                 osp.join(root, f'{label.replace(" ", "_")}_seed{seed}'),
-                seed, options, reuse)
-            results[label].append(metrics[key] * scale)
-            minutes[label] += metrics['minutes'] / len(seeds)
+                seed, options, reuse))
+    return teacher, runs
+
+
+def prepare_data(data: str, reuse: bool) -> None:
+    """Write the demo data, or keep it with ``reuse``."""
+    if reuse and osp.isfile(osp.join(data, 'pools.json')):
+        print(f'= reusing the demo data in {data}', flush=True)
+    else:
+        run(['tools/make_demo_data.py', '--out', data])
+
+
+def run_task(task: str, work_root: str, seeds: List[int],
+             methods: List[str], reuse: bool = False) -> List[str]:
+    spec = TASKS[task]
+    key, name, scale = spec['metric']
+    labels = ['alone'] + [m for m in methods if m in spec['students']]
+    teacher, runs = train_task(task, work_root, seeds, labels, reuse)
+    results = {label: [m[key] * scale for m in runs[label]]
+               for label in labels}
+    minutes = {label: sum(m['minutes'] for m in runs[label]) / len(seeds)
+               for label in labels}
     rows = [f'| {task} | {name} | teacher | {teacher[key] * scale:.2f} | 1 '
             f'| {teacher["minutes"]:.1f} |']
     for label in labels:
@@ -176,10 +199,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.time()
-    if args.reuse and osp.isfile(osp.join(args.data, 'pools.json')):
-        print(f'= reusing the demo data in {args.data}', flush=True)
-    else:
-        run(['tools/make_demo_data.py', '--out', args.data])
+    prepare_data(args.data, args.reuse)
     lines = []
     for task in args.tasks:
         lines += run_task(task, args.work_dir, args.seeds, args.methods,
