@@ -26,6 +26,7 @@ def test_configs_of_every_method_and_task_are_found():
     for method in ('tst', 'sokd'):
         for library in ('mmpretrain', 'mmdet', 'mmseg'):
             assert (method, library) in found
+    assert ('tst_sokd', 'mmpretrain') in found
 
 
 @pytest.mark.parametrize('config', ALL_CONFIGS)
@@ -46,7 +47,7 @@ def test_config_trains_one_step(config, make_cfg, tmp_path):
     student_keys = [k for k in after if not k.startswith('teacher.')]
     assert any(not torch.equal(before[k], after[k]) for k in student_keys)
     policy_keys = [k for k in after if '.feature_augments.' in k]
-    if cfg.model.type == 'SoKDDistill':  # one step inside the search
+    if cfg.model.type in ('SoKDDistill', 'TSTSoKDDistill'):  # searching
         assert policy_keys and any(
             not torch.equal(before[k], after[k]) for k in policy_keys)
     teacher_keys = [k for k in after if k.startswith('teacher.')]

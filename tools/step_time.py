@@ -43,17 +43,29 @@ def build(config: str):
 
 def phases(model) -> List[Tuple[str, Callable[[], None]]]:
     """The kinds of step a model takes, timed apart: TST's student and
-    augmenter steps, SoKD's steps during and after the policy search."""
-    if hasattr(model, 'augmenter_phase'):
-        return [(f'{name} step', lambda on=on: model.augmenter_phase.fill_(on))
-                for name, on in (('student', False), ('augmenter', True))]
+    augmenter steps, SoKD's steps during and after the policy search (both
+    switched on: TST's augmenter step and the student step during and after
+    SoKD's search)."""
+    tst = hasattr(model, 'augmenter_phase')
+    kinds = []
     if hasattr(model, 'searching'):
         hub = MessageHub.get_current_instance()
         unit = 'epoch' if model.search_by_epoch else 'iter'
-        return [(name, lambda at=at: hub.update_info(unit, at))
-                for name, at in (('during search', 0),
-                                 ('after search', model.search_length))]
-    return [('', lambda: None)]
+        prefix = 'student step ' if tst else ''
+        for name, at in (('during search', 0),
+                         ('after search', model.search_length)):
+            def before(at=at):
+                hub.update_info(unit, at)
+                if tst:
+                    model.augmenter_phase.fill_(False)
+            kinds.append((prefix + name, before))
+    elif tst:
+        kinds.append(('student step',
+                      lambda: model.augmenter_phase.fill_(False)))
+    if tst:
+        kinds.append(('augmenter step',
+                      lambda: model.augmenter_phase.fill_(True)))
+    return kinds or [('', lambda: None)]
 
 
 def main() -> None:

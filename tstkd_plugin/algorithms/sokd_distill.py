@@ -100,15 +100,22 @@ class SoKDDistill(CheckedSingleTeacherDistill):
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
         check_optim_wrapper_dict(optim_wrapper, self.OPTIMIZERS,
                                  'SoKDDistill', 'SoKDOptimWrapperConstructor')
+        data = self.data_preprocessor(data, True)
+        return self.sokd_step(data['inputs'], data['data_samples'],
+                              optim_wrapper)
+
+    def sokd_step(self, inputs: torch.Tensor, samples: list,
+                  optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+        """One student step on a preprocessed batch, with the policy's
+        search step while searching (class docstring)."""
         self._unwrap_distiller()
         student, policy = optim_wrapper['architecture'], \
             optim_wrapper['feature_augment']
         searching = self.searching()
-        data = self.data_preprocessor(data, True)
         if searching and self.search == 'unrolled':
-            self.unrolled_policy_step(data, student, policy)
+            self.unrolled_policy_step(inputs, samples, student, policy)
         with student.optim_context(self):
-            losses = self.loss(data['inputs'], data['data_samples'])
+            losses = self.loss(inputs, samples)
         parsed, log_vars = self.parse_losses(losses)
         self._update(student, parsed)
         if searching and self.search == 'first_order':
@@ -145,10 +152,10 @@ class SoKDDistill(CheckedSingleTeacherDistill):
     def _policy_parameters(self):
         return set(unwrap(self.distiller).feature_augments.parameters())
 
-    def unrolled_policy_step(self, data: dict, student: OptimWrapper,
+    def unrolled_policy_step(self, inputs: torch.Tensor, samples: list,
+                             student: OptimWrapper,
                              policy: OptimWrapper) -> None:
         """The bi-level policy step (class docstring)."""
-        inputs, samples = data['inputs'], data['data_samples']
         half = inputs.shape[0] // 2
         if half < 1:
             raise ValueError("model.search='unrolled' needs batches of at "

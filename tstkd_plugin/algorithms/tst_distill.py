@@ -96,17 +96,23 @@ class TSTDistill(CheckedSingleTeacherDistill):
                      optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
         """Distil on ``[augmented; original]`` and update the student."""
         with optim_wrapper.optim_context(self):
-            data = self.data_preprocessor(data, True)
-            inputs, samples = data['inputs'], data['data_samples']
-            with torch.no_grad():
-                augmented, augmented_samples = self.augment(
-                    unwrap(self.augmenter), inputs, samples)
-            losses = self.loss(
-                torch.cat([augmented, inputs]),
-                list(augmented_samples) + list(samples))
+            inputs, samples = self.augmented_batch(
+                self.data_preprocessor(data, True))
+            losses = self.loss(inputs, samples)
         parsed, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(parsed)
         return log_vars
+
+    def augmented_batch(self, data: dict
+                        ) -> Tuple[torch.Tensor, List[BaseDataElement]]:
+        """The student's batch ``[augmented; original]`` of a preprocessed
+        batch; the augmented copies are made without gradient."""
+        inputs, samples = data['inputs'], data['data_samples']
+        with torch.no_grad():
+            augmented, augmented_samples = self.augment(
+                unwrap(self.augmenter), inputs, samples)
+        return torch.cat([augmented, inputs]), \
+            list(augmented_samples) + list(samples)
 
     def augmenter_step(self, data: dict, optim_wrapper: OptimWrapper
                        ) -> Dict[str, torch.Tensor]:

@@ -1,0 +1,124 @@
+# Copyright (c) tstkd_plugin contributors.
+"""TST + SoKD + DIST in one algorithm (TSTSoKDDistill)."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.logging import MessageHub
+from mmengine.runner import Runner
+
+from conftest import REPO, small_run_cfg, use_stand_in_teacher
+
+COMPOSED = 'configs/tst_sokd/mmpretrain/' \
+    'tst_sokd_dist_logits_resnet18-w32_resnet18-w8_digits.py'
+SOKD_DIST = 'configs/sokd/mmpretrain/' \
+    'sokd_dist_logits_resnet18-w32_resnet18-w8_digits.py'
+TST_DIST = 'configs/tst/mmpretrain/' \
+    'tst_dist_logits_resnet18-w32_resnet18-w8_digits.py'
+
+
+def composed_runner(demo_data, tmp_path, **model):
+    cfg = small_run_cfg(osp.join(REPO, COMPOSED), demo_data,
+                        str(tmp_path / 'work'), train_samples=16)
+    cfg.train_dataloader.batch_size = 8
+    use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
+    cfg.model.update(model)
+    runner = Runner.from_cfg(cfg)
+    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    return runner
+
+
+def snapshot(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def moved(before, module):
+    return any(not torch.equal(a, p)
+               for a, p in zip(before, module.parameters()))
+
+
+def test_config_is_sokd_dist_plus_tst():
+    """The composed config is the SoKD + DIST config with TST's keys added:
+    the distiller (DIST and SoKD pairs) is SoKD + DIST's, the augmenter,
+    its optimizer and the phase hook TST + DIST's."""
+    composed = Config.fromfile(osp.join(REPO, COMPOSED))
+    sokd = Config.fromfile(osp.join(REPO, SOKD_DIST))
+    tst = Config.fromfile(osp.join(REPO, TST_DIST))
+    assert composed.model.distiller == sokd.model.distiller
+    assert composed.model.search_epochs == sokd.model.search_epochs
+    assert composed.model.augmenter == tst.model.augmenter
+    assert composed.optim_wrapper.augmenter == tst.optim_wrapper.augmenter
+    for key in ('architecture', 'feature_augment'):
+        assert composed.optim_wrapper[key] == sokd.optim_wrapper[key]
+    assert composed.custom_hooks == tst.custom_hooks
+    assert composed.train_dataloader.batch_size == \
+        tst.train_dataloader.batch_size
+
+
+def test_three_optimizers_partition_the_trainable_parameters(
+        demo_data, tmp_path):
+    runner = composed_runner(demo_data, tmp_path)
+    model, optim = runner.model, runner.optim_wrapper
+    assert set(optim.keys()) == {'architecture', 'augmenter',
+                                 'feature_augment'}
+    owners = {}
+    for key in optim.keys():
+        for group in optim[key].param_groups:
+            for p in group['params']:
+                assert id(p) not in owners, 'a parameter in two optimizers'
+                owners[id(p)] = key
+    names = {n: owners.get(id(p)) for n, p in model.named_parameters()
+             if p.requires_grad}
+    assert all(names.values()), [n for n, k in names.items() if not k]
+    for name, key in names.items():
+        expected = 'augmenter' if name.startswith('augmenter.') else \
+            'feature_augment' if '.feature_augments.' in name else \
+            'architecture'
+        assert key == expected, name
+
+
+def test_phases_step_the_right_parts(demo_data, tmp_path):
+    """Augmenter phase: only TST's augmenter moves. Student step while
+    SoKD searches: the student (with adapter and DAM) and the feature policy
+    move on the batch [augmented; original], the augmenter does not."""
+    runner = composed_runner(demo_data, tmp_path)
+    model, optim = runner.model, runner.optim_wrapper
+    batch = next(iter(runner.build_dataloader(runner.cfg.train_dataloader)))
+    MessageHub.get_current_instance().update_info('epoch', 0)
+    parts = dict(student=model.student, augmenter=model.augmenter,
+                 policy=model.distiller.feature_augments,
+                 dam=model.distiller.dams)
+
+    before = {k: snapshot(m) for k, m in parts.items()}
+    model.augmenter_phase.fill_(True)
+    log = model.train_step(batch, optim)
+    model.augmenter_phase.fill_(False)
+    assert 'augmenter.loss_teacher_ce' in log
+    assert {k for k, m in parts.items() if moved(before[k], m)} == \
+        {'augmenter'}
+
+    before = {k: snapshot(m) for k, m in parts.items()}
+    seen = []
+    handle = model.student.register_forward_pre_hook(
+        lambda module, args: seen.append(args[0].shape[0]))
+    log = model.train_step(batch, optim)
+    handle.remove()
+    assert seen and max(seen) == 2 * len(batch['inputs'])
+    assert {'distill.loss_dist', 'distill.loss_sokd_feat',
+            'distill.loss_sokd_dam'} <= set(log), sorted(log)
+    assert log['sokd_searching'] == 1
+    assert {k for k, m in parts.items() if moved(before[k], m)} == \
+        {'student', 'policy', 'dam'}
+
+
+def test_augmenter_key_must_be_a_child_of_the_algorithm(demo_data,
+                                                        tmp_path):
+    cfg = small_run_cfg(osp.join(REPO, COMPOSED), demo_data,
+                        str(tmp_path / 'work'))
+    use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
+    cfg.optim_wrapper['augmentor'] = cfg.optim_wrapper.pop('augmenter')
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(ValueError, match=r"^optim_wrapper\.augmentor: not a "
+                       r"child of TSTSoKDDistill.*\['augmenter'\]"):
+        runner.build_optim_wrapper(runner.optim_wrapper)
