@@ -12,6 +12,7 @@ import pytest
 import tstkd_plugin  # noqa: F401  (compat fixes + registration)
 import torch
 from mmengine.config import Config
+from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -158,6 +159,16 @@ def student_without_downloads(cfg: Config) -> None:
     _drop_pretrained(model.get('architecture', model))
 
 
+def flatten(value: Any, prefix: str = '') -> Dict[str, Any]:
+    """A (config) dict as ``{dotted.key: leaf}``."""
+    if isinstance(value, dict):
+        items: Dict[str, Any] = {}
+        for k, v in value.items():
+            items.update(flatten(v, f'{prefix}{k}.'))
+        return items or {prefix[:-1]: {}}
+    return {prefix[:-1]: value}
+
+
 def use_stand_in_teacher(cfg: Config, path: str) -> None:
     """Point ``cfg.model.teacher_ckpt`` at a checkpoint of the teacher as
     built (random weights), written to ``path`` unless it exists: a
@@ -166,6 +177,21 @@ def use_stand_in_teacher(cfg: Config, path: str) -> None:
         torch.save({'state_dict': MODELS.build(
             cfg.model.teacher).state_dict()}, path)
     cfg.model.teacher_ckpt = path
+
+
+def built_runner(config: str, data_root: str, tmp_path, train_samples: int,
+                 batch_size: int, **model) -> Runner:
+    """A runner of :func:`small_run_cfg` with ``batch_size``, a stand-in
+    teacher and ``model`` overrides, its optim wrapper built (for calling
+    ``train_step`` directly)."""
+    cfg = small_run_cfg(osp.join(REPO, config), data_root,
+                        str(tmp_path / 'work'), train_samples=train_samples)
+    cfg.train_dataloader.batch_size = batch_size
+    use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
+    cfg.model.update(model)
+    runner = Runner.from_cfg(cfg)
+    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    return runner
 
 
 def small_run_cfg(config: str, data_root: str, work_dir: str,

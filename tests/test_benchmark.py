@@ -8,12 +8,15 @@ import os.path as osp
 from conftest import REPO
 
 
-def load_benchmark():
+def load_tool(name: str = 'benchmark'):
     spec = importlib.util.spec_from_file_location(
-        'benchmark', osp.join(REPO, 'tools', 'benchmark.py'))
+        name, osp.join(REPO, 'tools', f'{name}.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+load_benchmark = load_tool
 
 
 def results():
@@ -59,3 +62,30 @@ def test_plot_draws_accuracy_and_the_logged_tst_policy(tmp_path):
     benchmark.plot(results(), str(tmp_path), out)
     with open(out, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+
+
+def test_data_fraction_keeps_every_class_and_the_epoch_length(tmp_path):
+    ablations = load_tool('benchmark_ablations')
+    meta = tmp_path / 'cls' / 'meta'
+    meta.mkdir(parents=True)
+    lines = [f'{c}/digit_{c}{i:03d}.png {c}' for c in range(10)
+             for i in range(20 + c)]
+    (meta / 'train.txt').write_text('\n'.join(lines) + '\n')
+    name = ablations.subset_ann_file(str(tmp_path), 0.1)
+    kept = (tmp_path / 'cls' / name).read_text().split()
+    pairs = list(zip(kept[::2], kept[1::2]))
+    distinct = set(pairs)
+    assert len(pairs) == 10 * len(distinct)  # each kept digit 10 times
+    assert distinct <= {tuple(line.split()) for line in lines}
+    per_class = [sum(label == str(c) for _, label in distinct)
+                 for c in range(10)]
+    assert per_class == [round(0.1 * (20 + c)) for c in range(10)]
+    assert abs(len(pairs) - len(lines)) <= 10 * 10  # about one epoch
+
+
+def test_learning_rate_option_finds_the_students_optimizer():
+    options = load_tool('benchmark_ablations').learning_rate_option(4.0)
+    alone = options('seg', 'alone')
+    tst = options('seg', 'TST+KD')
+    assert alone == ['optim_wrapper.optimizer.lr=0.004']
+    assert tst == ['optim_wrapper.architecture.optimizer.lr=0.004']

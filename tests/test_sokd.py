@@ -7,10 +7,9 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
-from mmengine.runner import Runner
 
-from conftest import (REPO, small_run_cfg, train_on_two_cpu_ranks,
-                      use_stand_in_teacher)
+from conftest import (REPO, built_runner, flatten, small_run_cfg,
+                      train_on_two_cpu_ranks, use_stand_in_teacher)
 from tstkd_plugin.augment import FEATURE_OPS, FeatureAugment
 from tstkd_plugin.losses import MaskedMSELoss
 from tstkd_plugin.modules import DistinctiveAreaDetector, activation_energy
@@ -44,15 +43,6 @@ PLUGIN_KEYS = (
     'model.distiller.dam', 'model.distiller.loss_feat',
     'model.distiller.loss_dam_weight', 'model.distiller.loss_heatmap_weight',
     'optim_wrapper', 'param_scheduler', 'model_wrapper_cfg', 'sokd_')
-
-
-def flatten(value, prefix=''):
-    if isinstance(value, dict):
-        items = {}
-        for k, v in value.items():
-            items.update(flatten(v, f'{prefix}{k}.'))
-        return items or {prefix[:-1]: {}}
-    return {prefix[:-1]: value}
 
 
 @pytest.mark.parametrize('host, sokd', PLUGIN_PAIRS)
@@ -154,14 +144,8 @@ def test_regions_are_boxes_around_the_peaks():
 
 
 def sokd_runner(demo_data, tmp_path, train_samples=32, **model):
-    cfg = small_run_cfg(osp.join(REPO, SOKD_KD), demo_data,
-                        str(tmp_path / 'work'), train_samples=train_samples)
-    cfg.train_dataloader.batch_size = 16
-    use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
-    cfg.model.update(model)
-    runner = Runner.from_cfg(cfg)
-    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
-    return runner
+    return built_runner(SOKD_KD, demo_data, tmp_path, train_samples, 16,
+                        **model)
 
 
 def set_epoch(epoch: int) -> None:

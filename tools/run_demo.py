@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO, 'configs')
@@ -75,7 +75,8 @@ TASKS = {
             'vanilla KD': 'baselines/mmseg/'
             'kd_logits_pspnet_r18-w32_r18-w8_digits.py',
             'DIST': 'dist/mmseg/dist_logits_pspnet_r18-w32_r18-w8_digits.py',
-            'TST+KD': 'tst/mmseg/tst_kd_logits_pspnet_r18-w32_r18-w8_digits.py',
+            'TST+KD': 'tst/mmseg/'
+            'tst_kd_logits_pspnet_r18-w32_r18-w8_digits.py',
             'TST+DIST': 'tst/mmseg/'
             'tst_dist_logits_pspnet_r18-w32_r18-w8_digits.py',
             'SoKD+KD': 'sokd/mmseg/'
@@ -158,7 +159,9 @@ def summarise(values: List[float]) -> str:
 
 
 def train_tasks(plan: Dict[str, Tuple[List[int], List[str]]],
-                work_root: str, reuse: bool = False, jobs: int = 1
+                work_root: str, reuse: bool = False, jobs: int = 1,
+                student_options: Optional[Callable[[str, str],
+                                                   List[str]]] = None
                 ) -> Dict[str, Tuple[Dict[str, float],
                                      Dict[str, List[Dict]]]]:
     """Train and score, for each task of ``plan`` (task -> seeds, labels),
@@ -171,6 +174,9 @@ def train_tasks(plan: Dict[str, Tuple[List[int], List[str]]],
     for two threads). Teachers and students alone start first; a distilled
     student waits for its teacher.
 
+    ``student_options(task, label)``, if given, returns more config
+    overrides (``key=value``) for the students' runs (not the teacher's).
+
     Returns:
         dict: Per task, the teacher's metrics and per label the metrics of
         each seed.
@@ -181,11 +187,12 @@ def train_tasks(plan: Dict[str, Tuple[List[int], List[str]]],
 
     def student(task: str, label: str, seed: int) -> Dict[str, float]:
         root = osp.join(work_root, task)
-        options = []
+        options = list(student_options(task, label)) if student_options \
+            else []
         if label != 'alone':
             teachers[task].result()  # started earlier: no deadlock
-            options = [f'model.teacher_ckpt='
-                       f'{last_checkpoint(osp.join(root, "teacher"))}']
+            options.append(f'model.teacher_ckpt='
+                           f'{last_checkpoint(osp.join(root, "teacher"))}')
         return train_and_test(
             TASKS[task]['students'][label],
             osp.join(root, f'{label.replace(" ", "_")}_seed{seed}'), seed,

@@ -1,0 +1,170 @@
+# Copyright (c) tstkd_plugin contributors.
+"""Why a method does or does not beat KD on the demo data: ablations.
+
+Each ablation trains the students of one task with the benchmark's configs
+and one change (config overrides for the students only: data size,
+learning rate, or only more seeds), against the teachers of a benchmark
+work dir, and prints each method's metric and its difference to KD's under
+the same change.
+
+- ``cls-10pct-data``: the students see a stratified 10 % of the training
+  digits (each repeated 10 times, so epochs and schedules keep their
+  length); the teacher is the full-data one.
+- ``seg-lr-4x``: the segmentation students with 4x the learning rate.
+- ``det-seeds``: the detection runs over two more seeds (the benchmark has
+  one): how far apart methods must be to be told apart.
+
+Examples:
+    python tools/benchmark.py                     # first: the teachers
+    python tools/benchmark_ablations.py --teachers work_dirs/benchmark
+    python tools/benchmark_ablations.py --only seg-lr-4x
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import random
+import statistics
+import sys
+import time
+from typing import Callable, Dict, List
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from run_demo import CONFIGS, TASKS, summarise, train_tasks  # noqa: E402
+
+
+def subset_ann_file(data: str, fraction: float, seed: int = 0) -> str:
+    """Write ``meta/train_<pct>pct.txt`` next to the classification
+    training list: ``fraction`` of each class, each line repeated
+    ``1 / fraction`` times. Returns the path relative to the data root."""
+    root = osp.join(data, 'cls')
+    with open(osp.join(root, 'meta', 'train.txt')) as f:
+        lines = [line for line in f.read().splitlines() if line.strip()]
+    by_class: Dict[str, List[str]] = {}
+    for line in lines:
+        by_class.setdefault(line.rsplit(' ', 1)[1], []).append(line)
+    rng = random.Random(seed)
+    kept = []
+    for label in sorted(by_class):
+        items = sorted(by_class[label])
+        kept += rng.sample(items, max(1, round(fraction * len(items))))
+    name = f'meta/train_{round(100 * fraction)}pct.txt'
+    with open(osp.join(root, name), 'w') as f:
+        f.write('\n'.join(kept * round(1 / fraction)) + '\n')
+    return name
+
+
+def data_fraction_option(data: str, fraction: float
+                         ) -> Callable[[str, str], List[str]]:
+    """Overrides training the classification students on ``fraction`` of
+    the data (:func:`subset_ann_file`)."""
+    name = subset_ann_file(data, fraction)
+    return lambda task, label: [f'train_dataloader.dataset.ann_file={name}']
+
+
+def learning_rate_option(factor: float) -> Callable[[str, str], List[str]]:
+    """Overrides multiplying the student optimizer's learning rate (the
+    ``architecture`` optimizer of multi-optimizer algorithms)."""
+    from mmengine.config import Config
+
+    def options(task: str, label: str) -> List[str]:
+        cfg = Config.fromfile(osp.join(CONFIGS,
+                                       TASKS[task]['students'][label]))
+        key = 'optim_wrapper.optimizer.lr'
+        optimizer = cfg.optim_wrapper.get('optimizer')
+        if optimizer is None:
+            key = 'optim_wrapper.architecture.optimizer.lr'
+            optimizer = cfg.optim_wrapper.architecture.optimizer
+        return [f'{key}={optimizer.lr * factor}']
+
+    return options
+
+
+def ablations(data: str) -> Dict[str, dict]:
+    """name -> task, methods (with 'vanilla KD'), seeds and a function
+    giving the students' overrides (made when called: it may write data)."""
+    return {
+        'cls-10pct-data': dict(
+            task='cls', seeds=[0, 1, 2],
+            methods=['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD'],
+            options=lambda: data_fraction_option(data, 0.1)),
+        'seg-lr-4x': dict(
+            task='seg', seeds=[0],
+            methods=['alone', 'vanilla KD'],
+            options=lambda: learning_rate_option(4.0)),
+        'det-seeds': dict(  # seed 0: the benchmark's runs
+            task='det', seeds=[0, 1, 2],
+            methods=['vanilla KD', 'DIST', 'SoKD+KD', 'SoKD+DIST'],
+            options=lambda: None),
+    }
+
+
+def link_runs(teachers: str, work_root: str, task: str,
+              runs: List[str]) -> None:
+    """The benchmark's scored teacher (and ``runs``: run dirs trained
+    without overrides), seen from the ablation's work dir: reused."""
+    for run in ['teacher'] + runs:
+        source = osp.abspath(osp.join(teachers, task, run))
+        if not osp.isfile(osp.join(source, 'test_metrics.json')):
+            if run != 'teacher':
+                continue  # trained here then
+            raise FileNotFoundError(
+                f'--teachers: no scored teacher in {source}; run '
+                'tools/benchmark.py first (or point --teachers at its '
+                '--work-dir)')
+        target = osp.join(work_root, task, run)
+        os.makedirs(osp.dirname(target), exist_ok=True)
+        if not osp.lexists(target):
+            os.symlink(source, target)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--teachers', default='work_dirs/benchmark',
+                        help="a benchmark --work-dir: its teachers are used")
+    parser.add_argument('--work-dir', default='work_dirs/ablations')
+    parser.add_argument('--data', default='data/demo')
+    parser.add_argument('--only', nargs='+', help='ablations to run')
+    parser.add_argument('--jobs', type=int, default=2)
+    parser.add_argument('--out', default='results/ablations.json')
+    args = parser.parse_args()
+    start = time.time()
+    chosen = ablations(args.data)
+    for name in args.only or []:
+        if name not in chosen:
+            parser.error(f'--only: unknown ablation {name!r}; expected some '
+                         f'of {sorted(chosen)}')
+    results, lines = {}, []
+    for name, spec in chosen.items():
+        if args.only and name not in args.only:
+            continue
+        task, root = spec['task'], osp.join(args.work_dir, name)
+        options = spec['options']()
+        same = [] if options else [  # without overrides: the same runs
+            f'{m.replace(" ", "_")}_seed{s}'
+            for m in spec['methods'] for s in spec['seeds']]
+        link_runs(args.teachers, root, task, same)
+        _, runs = train_tasks({task: (spec['seeds'], spec['methods'])}, root,
+                              reuse=True, jobs=args.jobs,
+                              student_options=options)[task]
+        key, metric, scale = TASKS[task]['metric']
+        values = {m: [r[key] * scale for r in runs[m]] for m in runs}
+        results[name] = values
+        kd = statistics.mean(values['vanilla KD'])
+        for method, v in values.items():
+            delta = '' if method == 'vanilla KD' else \
+                f'{statistics.mean(v) - kd:+.2f}'
+            lines.append(f'| {name} | {metric} | {method} | {summarise(v)} '
+                         f'| {len(v)} | {delta} |')
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(results, f, indent=1)
+    print('| ablation | metric | method | value | seeds | vs KD |')
+    print('|---|---|---|---|---|---|')
+    print('\n'.join(lines))
+    print(f'wrote {args.out}; wall time {(time.time() - start) / 60:.1f} '
+          'min')
+
+
+if __name__ == '__main__':
+    main()
