@@ -152,8 +152,8 @@ CASES = {
         r'min_size <= max_size'),
     'SoKD optimizer without the policy key': (
         SOKD, {'optim_wrapper.feature_augment': None}, ValueError,
-        r'optim_wrapper: SoKDOptimWrapperConstructor needs exactly the '
-        r"keys \['architecture', 'feature_augment'\]"),
+        r'optim_wrapper: SoKDOptimWrapperConstructor needs the keys '
+        r"\['architecture', 'feature_augment'\].*got \['architecture'\]"),
     'SoKD adapter to the wrong width': (
         SOKD, {'model.distiller.connectors.sokd_layer2_adapter.out_channel':
                32}, ValueError,
