@@ -84,8 +84,19 @@ def test_data_fraction_keeps_every_class_and_the_epoch_length(tmp_path):
 
 
 def test_learning_rate_option_finds_the_students_optimizer():
-    options = load_tool('benchmark_ablations').learning_rate_option(4.0)
-    alone = options('seg', 'alone')
-    tst = options('seg', 'TST+KD')
-    assert alone == ['optim_wrapper.optimizer.lr=0.004']
-    assert tst == ['optim_wrapper.architecture.optimizer.lr=0.004']
+    from mmengine.config import Config
+    tool = load_tool('benchmark_ablations')
+    options = tool.learning_rate_option(4.0)
+
+    def lr(label):
+        return Config.fromfile(osp.join(
+            tool.CONFIGS, tool.TASKS['seg']['students'][label])).optim_wrapper
+
+    # one optimizer, and the student's of an optimizer dict (not TST's)
+    assert options('seg', 'alone') == [
+        f'optim_wrapper.optimizer.lr={lr("alone").optimizer.lr * 4}']
+    assert options('seg', 'TST+KD') == [
+        'optim_wrapper.architecture.optimizer.lr='
+        f'{lr("TST+KD").architecture.optimizer.lr * 4}']
+    assert lr('TST+KD').augmenter.optimizer.lr * 4 != \
+        lr('TST+KD').architecture.optimizer.lr * 4

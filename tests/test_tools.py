@@ -110,6 +110,30 @@ def test_test_tool_scores_a_kd_checkpoint(kd_checkpoint, tmp_path):
     assert metrics['accuracy/top1'] == pytest.approx(val_top1)
 
 
+def test_train_tool_out_is_the_score_of_the_last_checkpoint(kd_checkpoint,
+                                                             tmp_path):
+    # run_demo and the benchmark score a run by train.py --out: it must be
+    # what tools/test.py gives on the checkpoint the run leaves behind
+    _, cfg, _ = kd_checkpoint
+    cfg = cfg.copy()
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg_path = str(tmp_path / 'kd_cfg.py')
+    cfg.dump(cfg_path)
+    trained, tested = str(tmp_path / 'train.json'), str(tmp_path / 'test.json')
+    result = run_python(['tools/train.py', cfg_path, '--out', trained])
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_python(['tools/test.py', cfg_path,
+                         str(tmp_path / 'work' / 'epoch_1.pth'),
+                         '--work-dir', str(tmp_path / 'test'), '--out', tested])
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(trained) as f:
+        last_val = json.load(f)
+    with open(tested) as f:
+        test = json.load(f)
+    assert set(last_val) == {'accuracy/top1', 'teacher.accuracy/top1'}
+    assert last_val['accuracy/top1'] == pytest.approx(test['accuracy/top1'])
+
+
 def test_dist_train_two_cpu_processes(demo_data, tmp_path):
     cfg = small_run_cfg(osp.join(REPO, STUDENT_CLS), demo_data,
                         str(tmp_path / 'work'), train_samples=16)

@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
@@ -154,11 +155,17 @@ def accuracy(task: str, teacher: Dict[str, float],
     return results
 
 
-def costs(task: str, methods: List[str], steps: int) -> Dict[str, dict]:
+def costs(task: str, methods: List[str], steps: int,
+          jobs: int = 1) -> Dict[str, dict]:
+    """Step times (alone: timed), then peak memory growths (``jobs`` fresh
+    processes at a time: a peak resident size does not depend on CPU
+    contention, and each process spends most of its time importing)."""
     spec = TASKS[task]
     configs = {m: spec['students'][m] for m in methods if m != 'alone'}
     out = step_costs(configs, steps)
-    growth = {m: peak_memory_growth(c) for m, c in configs.items()}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        growth = dict(zip(configs, pool.map(peak_memory_growth,
+                                            configs.values())))
     kd_step = out['vanilla KD']['times']['step']
     for method, cost in out.items():
         step = max(cost['times'].values())  # the costlier kind of step
@@ -281,7 +288,7 @@ def main() -> None:
     results = {}
     for task, (methods, _) in plan.items():  # one at a time: timed
         results[task] = dict(accuracy=accuracy(task, *trained[task]),
-                             cost=costs(task, methods, args.steps))
+                             cost=costs(task, methods, args.steps, args.jobs))
     os.makedirs(args.out, exist_ok=True)
     minutes = (time.time() - start) / 60
     with open(osp.join(args.out, 'results.json'), 'w') as f:

@@ -10,14 +10,16 @@ the same change.
 - ``cls-10pct-data``: the students see a stratified 10 % of the training
   digits (each repeated 10 times, so epochs and schedules keep their
   length); the teacher is the full-data one.
-- ``seg-lr-4x``: the segmentation students with 4x the learning rate.
+- ``seg-teacher-lr``: the segmentation students at the teacher's learning
+  rate (1/8 of theirs), with which they stall at the background and one
+  digit class.
 - ``det-seeds``: the detection runs over two more seeds (the benchmark has
   one): how far apart methods must be to be told apart.
 
 Examples:
     python tools/benchmark.py                     # first: the teachers
     python tools/benchmark_ablations.py --teachers work_dirs/benchmark
-    python tools/benchmark_ablations.py --only seg-lr-4x
+    python tools/benchmark_ablations.py --only seg-teacher-lr
 """
 import argparse
 import json
@@ -30,7 +32,8 @@ import time
 from typing import Callable, Dict, List
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from run_demo import CONFIGS, TASKS, summarise, train_tasks  # noqa: E402
+from run_demo import (CONFIGS, METRICS_FILE, TASKS, summarise,  # noqa: E402
+                      train_tasks)
 
 
 def subset_ann_file(data: str, fraction: float, seed: int = 0) -> str:
@@ -88,10 +91,10 @@ def ablations(data: str) -> Dict[str, dict]:
             task='cls', seeds=[0, 1, 2],
             methods=['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD'],
             options=lambda: data_fraction_option(data, 0.1)),
-        'seg-lr-4x': dict(
+        'seg-teacher-lr': dict(
             task='seg', seeds=[0],
-            methods=['alone', 'vanilla KD'],
-            options=lambda: learning_rate_option(4.0)),
+            methods=['alone', 'vanilla KD', 'DIST', 'SoKD+KD'],
+            options=lambda: learning_rate_option(1 / 8)),
         'det-seeds': dict(  # seed 0: the benchmark's runs
             task='det', seeds=[0, 1, 2],
             methods=['vanilla KD', 'DIST', 'SoKD+KD', 'SoKD+DIST'],
@@ -105,7 +108,7 @@ def link_runs(teachers: str, work_root: str, task: str,
     without overrides), seen from the ablation's work dir: reused."""
     for run in ['teacher'] + runs:
         source = osp.abspath(osp.join(teachers, task, run))
-        if not osp.isfile(osp.join(source, 'test_metrics.json')):
+        if not osp.isfile(osp.join(source, METRICS_FILE)):
             if run != 'teacher':
                 continue  # trained here then
             raise FileNotFoundError(

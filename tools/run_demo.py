@@ -3,8 +3,10 @@
 
 For each task it trains the teacher once, then for each seed the student
 alone and the student distilled with each method (vanilla KD, DIST), with
-tools/train.py as a user would; it scores every last checkpoint with
-tools/test.py and prints a table of the metric (mean and spread over seeds).
+tools/train.py as a user would; each run is scored by its last validation
+(``tools/train.py --out``: the val set is the test set of the demo data, so a
+separate tools/test.py process would only repeat it) and the tool prints a
+table of the metric (mean and spread over seeds).
 
 Example:
     python tools/run_demo.py                      # classification, 3 seeds
@@ -87,6 +89,7 @@ TASKS = {
         metric=('mIoU', 'mIoU (%)', 1.0)),
 }
 
+METRICS_FILE = 'metrics.json'  # a run's last validation; it marks it done
 LONGEST_FIRST = ('seg', 'det', 'cls')  # the order runs are started in
 METHODS = sorted({m for t in TASKS.values() for m in t['students']} -
                  {'alone'})
@@ -118,10 +121,10 @@ def last_checkpoint(work_dir: str) -> str:
         return f.read().strip()
 
 
-def train_and_test(config: str, work_dir: str, seed: int,
-                   options: List[str], reuse: bool = False,
-                   threads: Optional[int] = None) -> Dict[str, float]:
-    """Train with tools/train.py, then score the last checkpoint.
+def train_and_score(config: str, work_dir: str, seed: int,
+                    options: List[str], reuse: bool = False,
+                    threads: Optional[int] = None) -> Dict[str, float]:
+    """Train with tools/train.py; its last validation scores the run.
 
     Args:
         options (list[str]): ``key=value`` config overrides for both tools.
@@ -129,7 +132,7 @@ def train_and_test(config: str, work_dir: str, seed: int,
             in parallel), the tools' output goes to ``work_dir/run.log``.
     """
     config = osp.join(CONFIGS, config)
-    metrics_file = osp.join(work_dir, 'test_metrics.json')
+    metrics_file = osp.join(work_dir, METRICS_FILE)
     if reuse and osp.isfile(metrics_file):
         print(f'= reusing {metrics_file}', flush=True)
         with open(metrics_file) as f:
@@ -138,11 +141,9 @@ def train_and_test(config: str, work_dir: str, seed: int,
         return metrics
     log = osp.join(work_dir, 'run.log') if threads else None
     start = time.time()
-    run(['tools/train.py', config, '--work-dir', work_dir,
-         '--cfg-options', f'randomness.seed={seed}'] + options, log, threads)
-    run(['tools/test.py', config, last_checkpoint(work_dir),
-         '--work-dir', work_dir, '--out', metrics_file] +
-        (['--cfg-options'] + options if options else []), log, threads)
+    run(['tools/train.py', config, '--work-dir', work_dir, '--out',
+         metrics_file, '--cfg-options', f'randomness.seed={seed}'] + options,
+        log, threads)
     with open(metrics_file) as f:
         metrics = json.load(f)
     metrics['minutes'] = (time.time() - start) / 60
@@ -193,7 +194,7 @@ def train_tasks(plan: Dict[str, Tuple[List[int], List[str]]],
             teachers[task].result()  # started earlier: no deadlock
             options.append(f'model.teacher_ckpt='
                            f'{last_checkpoint(osp.join(root, "teacher"))}')
-        return train_and_test(
+        return train_and_score(
             TASKS[task]['students'][label],
             osp.join(root, f'{label.replace(" ", "_")}_seed{seed}'), seed,
             options, reuse, threads)
@@ -209,7 +210,7 @@ def train_tasks(plan: Dict[str, Tuple[List[int], List[str]]],
         for task in tasks:
             seeds = plan[task][0]
             teachers[task] = pool.submit(
-                train_and_test, TASKS[task]['teacher'],
+                train_and_score, TASKS[task]['teacher'],
                 osp.join(work_root, task, 'teacher'), seeds[0], [], reuse,
                 threads)
         for _, task, seed, label in order:
@@ -263,7 +264,7 @@ def main() -> None:
                         choices=METHODS)
     parser.add_argument('--reuse', action='store_true',
                         help='keep the demo data and the runs of the work '
-                        'dir that were already scored (test_metrics.json)')
+                        f'dir that were already scored ({METRICS_FILE})')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data', default='data/demo')
     parser.add_argument('--jobs', type=int, default=1,

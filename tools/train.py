@@ -6,6 +6,7 @@ Example:
     torchrun --nproc_per_node=2 tools/train.py CONFIG --launcher pytorch
 """
 import argparse
+import json
 import logging
 
 # Importing the plugin first applies its compatibility fixes before mmrazor
@@ -38,6 +39,11 @@ def parse_args() -> argparse.Namespace:
         '--auto-scale-lr',
         action='store_true',
         help='enable automatically scaling LR.')
+    parser.add_argument(
+        '--out',
+        help="write the last validation's metrics to this JSON file (the "
+        'same keys as tools/test.py --out, plus the teacher\'s when a '
+        'distillation validates both)')
     add_launch_args(parser)
     return parser.parse_args()
 
@@ -80,7 +86,26 @@ def main() -> None:
     args = parse_args()
     cfg = build_cfg(args)
     with checkpoint_loading(args):
-        build_runner(cfg).train()
+        runner = build_runner(cfg)
+        runner.train()
+    if args.out and runner.rank == 0:
+        with open(args.out, 'w') as f:
+            json.dump(last_val_metrics(runner), f, indent=2)
+
+
+def last_val_metrics(runner) -> dict:
+    """The metrics of the runner's last validation, which mmengine's
+    RuntimeInfoHook keeps in the message hub as ``val/<metric>`` (next to
+    IterTimerHook's ``val/time`` and ``val/data_time``, left out)."""
+    metrics = {
+        key[len('val/'):]: buffer.current()
+        for key, buffer in runner.message_hub.log_scalars.items()
+        if key.startswith('val/') and key not in ('val/time', 'val/data_time')
+    }
+    if not metrics:
+        raise RuntimeError('--out: the training never validated; set '
+                           'train_cfg.val_interval so that it does')
+    return metrics
 
 
 if __name__ == '__main__':

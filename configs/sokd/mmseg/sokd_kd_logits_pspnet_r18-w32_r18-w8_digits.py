@@ -1,6 +1,6 @@
 # SoKD + vanilla KD on the demo segmentation task: PSPNet R18 w32 -> w8, the
 # KD demo config (per-pixel KD) with the SoKD plug-in on the decoder feature;
-# the policy is searched in the first 375 of 1500 iterations (first order),
+# the policy is searched in the first 250 of 1000 iterations (first order),
 # Adam lr 0.05 as in the classification demo (a short search).
 _base_ = [
     '../../baselines/mmseg/kd_logits_pspnet_r18-w32_r18-w8_digits.py',
@@ -8,7 +8,7 @@ _base_ = [
 ]
 
 model = dict(
-    type='SoKDDistill', search_iters=375, distiller=_base_.sokd_decoder_seg)
+    type='SoKDDistill', search_iters=250, distiller=_base_.sokd_decoder_seg)
 optim_wrapper = dict(
     _delete_=True,
     constructor='SoKDOptimWrapperConstructor',

@@ -1,7 +1,7 @@
 # TST + vanilla KD on the demo segmentation digits: PSPNet R18-d8 w32 -> w8.
 # The KD demo config with a learnable augmenter trained against the student;
 # label maps follow its geometric ops (DenseTSTDistill). Iteration-based
-# phases: before iterations 375, 750 and 1125 of 1500, one pass each (the
+# phases: before iterations 250, 500 and 750 of 1000, one pass each (the
 # Cityscapes 80k schedule: three phases, one pass). The loader yields B/2 = 8
 # originals; the student sees [augmented; original] = 16 canvases per step.
 _base_ = [
@@ -22,6 +22,6 @@ optim_wrapper = dict(
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
 custom_hooks = [
-    dict(type='TSTPhaseHook', augment_iters=[375, 750, 1125], passes=1)
+    dict(type='TSTPhaseHook', augment_iters=[250, 500, 750], passes=1)
 ]
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
