@@ -110,8 +110,8 @@ def test_test_tool_scores_a_kd_checkpoint(kd_checkpoint, tmp_path):
     assert metrics['accuracy/top1'] == pytest.approx(val_top1)
 
 
-def test_train_tool_out_is_the_score_of_the_last_checkpoint(kd_checkpoint,
-                                                             tmp_path):
+def test_train_tool_out_is_the_score_of_the_last_checkpoint(
+        kd_checkpoint, tmp_path):
     # run_demo and the benchmark score a run by train.py --out: it must be
     # what tools/test.py gives on the checkpoint the run leaves behind
     _, cfg, _ = kd_checkpoint
