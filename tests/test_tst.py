@@ -16,7 +16,7 @@ from conftest import (REPO, run_python, small_run_cfg,
                       train_on_two_cpu_ranks, use_stand_in_teacher)
 from tstkd_plugin.hooks import TSTPhaseHook
 
-TST_KD = 'configs/tst/mmpretrain/tst_kd_logits_resnet18-w32_resnet18-w8_digits.py'
+TST_KD = 'configs/tst/mmpretrain/tst_kd_logits_resnet18-w32_resnet18-w8_digits.py'  # noqa: E501
 
 
 def tst_cfg(demo_data, work_dir, tmp_path, train_samples=8, **hook):
@@ -72,6 +72,29 @@ def test_augmenter_step_touches_only_the_augmenter(demo_data, tmp_path):
     assert all(p.grad is None or not p.grad.any()
                for p in model.student.parameters())
     assert all(p.requires_grad for p in model.student.parameters())
+
+
+def test_augmenter_step_leaves_every_module_mode_as_it_was(
+        demo_data, tmp_path):
+    # a distilled teacher is in train mode with its BN layers in eval mode;
+    # restoring only the top flag would put the BN layers in train mode and
+    # the next student step would overwrite the teacher's statistics
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[0])
+    runner = Runner.from_cfg(cfg)
+    model = runner.model
+    model.train()
+    modes = {n: m.training for n, m in model.named_modules()}
+    assert any(not m for n, m in modes.items() if n.startswith('teacher.'))
+    optim = runner.build_optim_wrapper(cfg.optim_wrapper)
+    data = next(iter(runner.build_dataloader(cfg.train_dataloader)))
+    model.augmenter_phase.fill_(True)
+    model.train_step(data, optim)
+    assert {n: m.training for n, m in model.named_modules()} == modes
+    model.augmenter_phase.fill_(False)
+    stats = {k: v.clone() for k, v in model.teacher.state_dict().items()}
+    model.train_step(data, optim)
+    assert all(torch.equal(v, stats[k])
+               for k, v in model.teacher.state_dict().items())
 
 
 def test_wrong_optimizer_wrapper_is_named(demo_data, tmp_path):

@@ -17,9 +17,15 @@ from .checked_single_teacher_distill import CheckedSingleTeacherDistill
 
 @contextlib.contextmanager
 def frozen(*modules: nn.Module) -> Iterator[None]:
-    """No parameter gradients and eval mode inside; restored afterwards."""
-    saved = [(m, m.training, [(p, p.requires_grad) for p in m.parameters()])
-             for m in modules]
+    """No parameter gradients and eval mode inside; restored afterwards.
+
+    Each submodule's mode is restored, not just the top one's: a distilled
+    teacher is in train mode with its norm layers in eval mode
+    (``teacher_norm_eval``), and ``train(True)`` on it would let the next
+    batch overwrite the teacher's BN statistics.
+    """
+    modes = [(sub, sub.training) for m in modules for sub in m.modules()]
+    grads = [(p, p.requires_grad) for m in modules for p in m.parameters()]
     for m in modules:
         m.eval()
         for p in m.parameters():
@@ -27,10 +33,10 @@ def frozen(*modules: nn.Module) -> Iterator[None]:
     try:
         yield
     finally:
-        for m, training, flags in saved:
-            m.train(training)
-            for p, flag in flags:
-                p.requires_grad_(flag)
+        for sub, training in modes:
+            sub.training = training
+        for p, flag in grads:
+            p.requires_grad_(flag)
 
 
 @MODELS.register_module()
