@@ -5,7 +5,7 @@ import importlib.util
 import json
 import os.path as osp
 
-from conftest import REPO
+from conftest import REPO, flatten
 
 
 def load_tool(name: str = 'benchmark'):
@@ -100,3 +100,26 @@ def test_learning_rate_option_finds_the_students_optimizer():
         f'{lr("TST+KD").architecture.optimizer.lr * 4}']
     assert lr('TST+KD').augmenter.optimizer.lr * 4 != \
         lr('TST+KD').architecture.optimizer.lr * 4
+
+
+def test_every_ablation_overrides_keys_its_configs_have(tmp_path):
+    # a misspelt override would be added silently by the config merge and
+    # the ablation would measure the unchanged config
+    from mmengine.config import Config
+    tool = load_tool('benchmark_ablations')
+    meta = tmp_path / 'cls' / 'meta'
+    meta.mkdir(parents=True)
+    (meta / 'train.txt').write_text(
+        '\n'.join(f'{c}/d{i}.png {c}' for c in range(10) for i in range(10)))
+    checked = 0
+    for name, spec in tool.ablations(str(tmp_path)).items():
+        options = spec['options']()
+        for method in spec['methods'] if options else []:
+            cfg = Config.fromfile(osp.join(
+                tool.CONFIGS, tool.TASKS[spec['task']]['students'][method]))
+            keys = set(flatten(cfg._cfg_dict.to_dict()))
+            for override in options(spec['task'], method):
+                key = override.split('=')[0]
+                assert key in keys, f'{name}: {method}: {key}'
+                checked += 1
+    assert checked >= 6

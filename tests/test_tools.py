@@ -15,6 +15,8 @@ from conftest import (REPO, run_python, small_run_cfg,
 
 STUDENT_CLS = 'configs/baselines/mmpretrain/resnet18-w8_digits.py'
 KD_CLS = 'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py'
+TST_CLS = 'configs/tst/mmpretrain/tst_kd_logits_resnet18-w32_resnet18-w8_digits.py'  # noqa: E501
+TST_DET = 'configs/tst/mmdet/tst_kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py'  # noqa: E501
 MMPRETRAIN_TOOLS = osp.join(
     osp.dirname(importlib.util.find_spec('mmpretrain').origin), '.mim',
     'tools')
@@ -132,6 +134,47 @@ def test_train_tool_out_is_the_score_of_the_last_checkpoint(
         test = json.load(f)
     assert set(last_val) == {'accuracy/top1', 'teacher.accuracy/top1'}
     assert last_val['accuracy/top1'] == pytest.approx(test['accuracy/top1'])
+
+
+def test_score_tst_augment_scores_the_run_under_each_policy(
+        kd_checkpoint, demo_data, tmp_path):
+    ckpt, _, val_top1 = kd_checkpoint
+    cfg = small_run_cfg(osp.join(REPO, TST_CLS), demo_data, str(tmp_path))
+    cfg_path = str(tmp_path / 'tst_cfg.py')
+    cfg.dump(cfg_path)
+    # a policy whose gates never open: the images stay as they are
+    tool = _load_tool('score_tst_augment')
+    algorithm = tool.build_algorithm(cfg.copy(), ckpt)
+    closed = {f'augmenter.{k}': v
+              for k, v in algorithm.augmenter.state_dict().items()}
+    closed['augmenter.probability_logits'] = torch.full_like(
+        closed['augmenter.probability_logits'], -10.0)
+    policy = str(tmp_path / 'closed.pth')
+    torch.save({'state_dict': closed}, policy)
+    out = str(tmp_path / 'scores.json')
+    result = run_python(['tools/score_tst_augment.py', cfg_path, ckpt,
+                         '--policies', 'none', policy, '--out', out])
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(out) as f:
+        scores = json.load(f)
+    assert scores['none']['student']['accuracy/top1'] == \
+        pytest.approx(val_top1)  # the run's student, scored as in training
+    assert scores[policy] == scores['none']
+    assert '| closed.pth |' in result.stdout
+    # every val image goes through the augmenter when there is one
+    seen = []
+    forward = algorithm.augmenter.forward
+    algorithm.augmenter.forward = lambda x: seen.append(len(x)) or forward(x)
+    tool.score(algorithm, cfg, 'teacher', seed=0)
+    assert sum(seen) == 4
+
+
+def test_score_tst_augment_refuses_metrics_blind_to_the_augmentation(
+        demo_data, tmp_path):
+    tool = _load_tool('score_tst_augment')
+    cfg = small_run_cfg(osp.join(REPO, TST_DET), demo_data, str(tmp_path))
+    with pytest.raises(ValueError, match='val_evaluator.*CocoMetric'):
+        tool.build_algorithm(cfg, 'unused.pth')
 
 
 def test_dist_train_two_cpu_processes(demo_data, tmp_path):

@@ -15,6 +15,10 @@ the same change.
   digit class.
 - ``det-seeds``: the detection runs over two more seeds (the benchmark has
   one): how far apart methods must be to be told apart.
+- ``seg-tst-1-op``: segmentation TST with one augmentation op per image
+  (the paper's 4 make label maps the teacher itself gets wrong; see
+  ``tools/score_tst_augment.py``), against KD on the same 8 originals per
+  step (TST's loader yields half the batch).
 
 Examples:
     python tools/benchmark.py                     # first: the teachers
@@ -95,6 +99,11 @@ def ablations(data: str) -> Dict[str, dict]:
             task='seg', seeds=[0],
             methods=['alone', 'vanilla KD', 'DIST', 'SoKD+KD'],
             options=lambda: learning_rate_option(1 / 8)),
+        'seg-tst-1-op': dict(
+            task='seg', seeds=[0], methods=['vanilla KD', 'TST+KD'],
+            options=lambda: lambda task, label: {
+                'vanilla KD': ['train_dataloader.batch_size=8'],
+                'TST+KD': ['model.augmenter.num_ops=1']}[label]),
         'det-seeds': dict(  # seed 0: the benchmark's runs
             task='det', seeds=[0, 1, 2],
             methods=['vanilla KD', 'DIST', 'SoKD+KD', 'SoKD+DIST'],
