@@ -20,7 +20,7 @@ It writes ``results.json``, ``table.md`` and ``benchmark.png`` (accuracy per
 method with error bars; the TST policy over training) to ``--out``.
 
 Examples:
-    python tools/benchmark.py            # everything (~45 min on 2 cores)
+    python tools/benchmark.py            # everything (43 min on 2 cores)
     python tools/benchmark.py --quick    # cls only, 1 seed, fewer methods
 """
 import argparse
