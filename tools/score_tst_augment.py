@@ -142,8 +142,8 @@ def main() -> None:
             network: score(algorithm, cfg, network, args.seed)
             for network in ('teacher', 'student')}
     keys: List[str] = list(results[args.policies[0]]['teacher'])
-    print('| policy | ' + ' | '.join(f'teacher {k} | student {k}'
-                                      for k in keys) + ' |')
+    header = ' | '.join(f'teacher {k} | student {k}' for k in keys)
+    print(f'| policy | {header} |')
     print('|---|' + '---|---|' * len(keys))
     for policy, by_net in results.items():
         print(f'| {osp.basename(policy)} | ' + ' | '.join(
