@@ -13,6 +13,8 @@ Example:
         --out tst_det.png --ops Rotate TranslateX
 """
 import argparse
+import os.path as osp
+import sys
 from typing import List, Optional
 
 import numpy as np
@@ -20,11 +22,13 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import _load_checkpoint
 
 import tstkd_plugin  # noqa: F401  (registers the plugin, applies fixes)
 from tstkd_plugin.augment import transform_samples
 from tstkd_plugin.registry import MODELS
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from score_tst_augment import load_state, weights_under  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,14 +56,9 @@ def build_augmenter(cfg: Config, data_preprocessor,
                                            data_preprocessor)
     module = MODELS.build(augmenter)
     if checkpoint:
-        state = _load_checkpoint(checkpoint, map_location='cpu')
-        state = state.get('state_dict', state)
-        own = {k[len('augmenter.'):]: v
-               for k, v in state.items() if k.startswith('augmenter.')}
-        if not own:
-            raise KeyError(f'--checkpoint: {checkpoint} has no augmenter.* '
-                           'weights; expected a TST checkpoint')
-        module.load_state_dict(own)
+        module.load_state_dict(weights_under(
+            load_state(checkpoint), 'augmenter.',
+            f'--checkpoint: {checkpoint}', 'a TST checkpoint'))
     return module.eval()
 
 
