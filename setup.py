@@ -8,21 +8,30 @@ from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
 
-# What a GPU-cluster user needs, as ranges (this machine's exact pins are in
-# requirements/pinned.txt). mmcv is not pip-installable from wheels for every
-# torch: install it with `mim install "mmcv>=2.0.0rc4,<=2.1.0"` (README).
+# What a GPU-cluster user needs, as ranges. Each range was run at both ends:
+# `make test-oldest` (requirements/pinned-oldest.txt: torch 2.1.2, kornia
+# 0.7.4, numpy 1.23.5, opencv 4.7) and `make test` (requirements/pinned.txt:
+# torch 2.14.1, kornia 0.9.0, numpy 1.26, opencv 4.11); the mm packages are
+# at their last 1.x/3.x/0.10.x releases in both. mmcv is not pip-installable
+# from wheels for every torch: install it with `mim install "mmcv==2.1.0"`
+# (README).
 INSTALL_REQUIRES = [
-    'torch>=2.0',
-    'mmengine>=0.10.0,<0.11.0',
-    'mmcv>=2.0.0rc4,<=2.1.0',
-    'mmpretrain>=1.0.0,<2.0.0',
-    'mmdet>=3.0.0,<4.0.0',
-    'mmsegmentation>=1.0.0,<2.0.0',
+    'torch>=2.1,<2.15',
+    'torchvision>=0.16,<0.30',
+    'mmengine>=0.10.7,<0.11.0',
+    'mmcv>=2.1.0,<2.2.0',
+    'mmpretrain>=1.2.0,<1.3.0',
+    'mmdet>=3.3.0,<3.4.0',
+    'mmsegmentation>=1.2.2,<1.3.0',
     'mmrazor>=1.0.0,<1.1.0',
-    'kornia>=0.7',
-    'numpy<2',
+    # kornia 0.8.3 fails to import on torch 2.1 and 0.9 needs torch >= 2.5.1;
+    # without 0.8, pip picks 0.7.4 for torch < 2.5.1 and 0.9 above, the two
+    # kornias the project runs.
+    'kornia>=0.7.4,!=0.8.*,<0.10',
+    'numpy>=1.23.5,<2',
+    # opencv 4.12+ needs numpy 2
+    'opencv-python>=4.7,<4.12',
     # imported by the mm packages without being declared by them
-    'torchvision',
     'joblib',
     'ftfy',
     'regex',

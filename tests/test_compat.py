@@ -1,15 +1,12 @@
 # Copyright (c) tstkd_plugin contributors.
 """Each compatibility fix: upstream fails without it, works with it."""
 import os.path as osp
-import pickle
 
 import pytest
 import torch
-from mmengine.logging import HistoryBuffer
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import Runner
 
 from conftest import free_port, run_python
-from tstkd_plugin.compat import (history_buffer_getattr, trusted_checkpoints)
 from tstkd_plugin.compat.checkpoint import needs_checkpoint_allowlist
 from tstkd_plugin.compat.mmrazor_import import (UnavailableBackendConfigs,
                                                 backend_tables_buildable,
@@ -81,50 +78,6 @@ def test_resume_from_checkpoint(runner_checkpoint, tmp_path):
     # HistoryBuffer restored from the checkpoint) holds epoch 1 and epoch 2
     losses, _ = runner.message_hub.get_scalar('train/loss').data
     assert len(losses) == 2
-
-
-class _RunsCode:
-    """A pickle payload that would create a file when unpickled."""
-
-    def __init__(self, marker: str):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (self.marker, 'w'))
-
-
-def test_crafted_checkpoint_does_not_run_code(tmp_path):
-    marker = tmp_path / 'pwned'
-    path = str(tmp_path / 'evil.pth')
-    torch.save({'state_dict': {}, 'x': _RunsCode(str(marker))}, path)
-    with pytest.raises(pickle.UnpicklingError):
-        torch.load(path)
-    with pytest.raises(Exception):
-        load_checkpoint(torch.nn.Linear(1, 1), path)
-    assert not marker.exists()
-    # the documented opt-out is the only way to the full unpickler
-    with pytest.warns(UserWarning), trusted_checkpoints():
-        torch.load(path)
-    assert marker.exists()
-
-
-def test_getattr_only_reaches_history_buffer_statistics(tmp_path):
-    assert history_buffer_getattr(HistoryBuffer, 'mean') is HistoryBuffer.mean
-    for obj, name in ((HistoryBuffer, '__init__'), (HistoryBuffer,
-                                                    '__class__'),
-                      (torch, 'load'), (HistoryBuffer.mean, '__globals__')):
-        with pytest.raises(pickle.UnpicklingError, match='getattr'):
-            history_buffer_getattr(obj, name)
-
-    class Escalate:
-
-        def __reduce__(self):
-            return (getattr, (HistoryBuffer, '__init__'))
-
-    path = str(tmp_path / 'getattr.pth')
-    torch.save(Escalate(), path)
-    with pytest.raises(pickle.UnpicklingError, match='getattr'):
-        torch.load(path)
 
 
 INIT_DIST = ('from mmengine.dist import init_dist, get_world_size; '

@@ -252,7 +252,17 @@ def _masks_and_energy(model, batch):
 def test_dam_masks_are_sane_on_demo_data(demo_data, tmp_path):
     """After a short training on demo digits the student's DAM masks are
     neither empty nor the whole map, differ from image to image, and moved
-    to where the teacher's activation energy is high (its heatmap target)."""
+    to where the teacher's activation energy is high (its heatmap target).
+
+    Seeded, so that the stand-in teacher and the DAM's initialisation do not
+    depend on the tests run before (unseeded, in other orders, heatmap/energy
+    correlation went from 0.23 to 0.79 after 8 passes). After 32 passes,
+    seeds 0-4, torch 2.14.1 / 2.1.2: correlation 0.92/0.93, 0.91/0.95,
+    0.79/0.78, 0.73/0.77, 0.90/0.96 (from -0.09..0.18); energy ratio inside
+    over outside the masks 3.50/3.55, 3.02/3.24, 1.41/1.37, 1.43/1.41,
+    4.83/5.37; mask areas 0.035-0.28. The thresholds leave >= 0.23 on the
+    correlation and >= 0.27 on the ratio below the worst of those ten."""
+    torch.manual_seed(0)
     runner = sokd_runner(demo_data, tmp_path, train_samples=96)
     model, optim = runner.model, runner.optim_wrapper
     loader = runner.build_dataloader(runner.cfg.train_dataloader)
@@ -271,17 +281,20 @@ def test_dam_masks_are_sane_on_demo_data(demo_data, tmp_path):
     corr_before = correlation(heatmap, energy)
     torch.manual_seed(0)
     set_epoch(0)
-    for batch in itertools.chain(*[loader] * 8):
+    for batch in itertools.chain(*[loader] * 32):
         model.train_step(batch, optim)
     mask, heatmap, energy = _masks_and_energy(model, probe)
     area = mask.mean((1, 2, 3))
-    assert area.min() > 0.02 and area.max() < 0.9, area
+    assert area.min() > 0.02 and area.max() < 0.9, f'mask areas {area}'
     distinct = {tuple(m.flatten().tolist()) for m in mask}
-    assert len(distinct) >= 0.75 * mask.shape[0]
-    ratio = energy_inside_over_outside(mask, energy)
-    corr = correlation(heatmap, energy)
-    assert ratio > 1.1 and ratio > ratio_before + 0.1, (ratio_before, ratio)
-    assert corr > 0.5 and corr > corr_before + 0.2, (corr_before, corr)
+    assert len(distinct) >= 0.75 * mask.shape[0], \
+        f'{len(distinct)} distinct masks of {mask.shape[0]}'
+    ratio = float(energy_inside_over_outside(mask, energy))
+    corr = float(correlation(heatmap, energy))
+    assert ratio > 1.1 and ratio > ratio_before + 0.1, \
+        f'energy ratio {float(ratio_before):.3f} -> {ratio:.3f}'
+    assert corr > 0.5 and corr > corr_before + 0.2, \
+        f'heatmap/energy correlation {float(corr_before):.3f} -> {corr:.3f}'
 
 
 def test_two_cpu_processes_keep_student_dam_and_policy_identical(

@@ -10,6 +10,7 @@ Example:
     python tools/export_student.py work_dirs/kd/epoch_8.pth student.pth
 """
 import argparse
+import contextlib
 import os
 import os.path as osp
 from collections import OrderedDict
@@ -17,7 +18,8 @@ from typing import Dict
 
 import torch
 
-import tstkd_plugin  # noqa: F401  (safe loading of mmengine checkpoints)
+import tstkd_plugin  # noqa: F401,I001  (compat fixes)
+from tstkd_plugin.compat import load_checkpoint_file, trusted_checkpoints
 
 STUDENT_PREFIX = 'architecture.'
 
@@ -39,9 +41,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('checkpoint', help='distillation checkpoint (.pth)')
     parser.add_argument('out', help='where to write the student checkpoint')
+    parser.add_argument(
+        '--trusted-checkpoints',
+        action='store_true',
+        help='load the checkpoint with the full (code-executing) unpickler; '
+        'only for legacy files whose origin you trust')
     args = parser.parse_args()
 
-    checkpoint = torch.load(args.checkpoint, map_location='cpu')
+    with (trusted_checkpoints() if args.trusted_checkpoints else
+          contextlib.nullcontext()):
+        checkpoint = load_checkpoint_file(args.checkpoint, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint) \
         if isinstance(checkpoint, dict) else None
     if not isinstance(state_dict, dict):

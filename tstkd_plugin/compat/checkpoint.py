@@ -1,83 +1,211 @@
 # Copyright (c) tstkd_plugin contributors.
-"""Load mmengine checkpoints on torch >= 2.6 without giving up ``weights_only``.
+"""One restricted way to load checkpoints, whatever torch's default is.
 
-torch 2.6 made ``torch.load(weights_only=True)`` the default. mmengine 0.10.7
-calls ``torch.load`` without the argument, so teacher checkpoints and
-``--resume`` then fail on what mmengine itself saves (numpy arrays and scalars
-in the message hub, ``HistoryBuffer``). A checkpoint is untrusted input, so the
-restricted unpickler stays on and only these safe types are allow-listed:
+A checkpoint is untrusted input. torch < 2.6 unpickles anything by default
+(``weights_only=False``), torch >= 2.6 refuses what mmengine itself saves
+(numpy scalars, ``HistoryBuffer``). :func:`load_checkpoint_file` loads with
+:mod:`.restricted_pickle` on every torch: the same allow-list everywhere, and
+an error that names the file and the opt-out.
 
-- numpy arrays, dtypes and scalars (reconstructed from raw bytes, no code);
-- mmengine's ``HistoryBuffer`` (plain data attributes);
-- ``getattr`` **only** as ``getattr(HistoryBuffer, <statistics method>)``,
-  which is how ``HistoryBuffer`` pickles its statistics methods. A general
-  ``getattr`` would re-open code execution (attribute chains reach module
-  globals), so the pickle's ``builtins.getattr`` is mapped to
-  :func:`history_buffer_getattr`, which refuses everything else.
+Every checkpoint mmengine loads goes through its ``CheckpointLoader``
+(teacher weights, ``load_from``, ``--resume``, ``init_cfg`` pretrained
+weights, every URL scheme); :func:`patch_checkpoint_loader` makes its
+loaders' ``torch.load`` calls this function. The export tool calls it
+directly. A plain ``torch.load`` in your own code stays torch's: on
+torch >= 2.6 the same allow-list is registered with torch for it
+(:func:`allow_safe_checkpoint_globals`).
 
-The only way to load a checkpoint with the full (code-executing) unpickler is
-explicit: :func:`trusted_checkpoints`, or ``--trusted-checkpoints`` in the train
-and test tools, meant for legacy files whose origin you trust.
+The only way to the full (code-running) unpickler is explicit:
+:func:`trusted_checkpoints`, or ``--trusted-checkpoints`` in the train and
+test tools, meant for legacy files whose origin you trust.
 """
 import contextlib
+import functools
 import os
 import pickle
+import threading
 import warnings
-from typing import Any, Iterator, List
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 import torch
 from mmengine.utils import digit_version
 
+from . import restricted_pickle
+from .restricted_pickle import OPT_OUT
+
 FORCE_FULL_UNPICKLER_ENV = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
+FORCE_WEIGHTS_ONLY_ENV = 'TORCH_FORCE_WEIGHTS_ONLY_LOAD'
+_PATCH_MARK = '_tstkd_restricted'
+_state = threading.local()
 
 
-def history_buffer_getattr(obj: Any, name: str) -> Any:
-    """``getattr`` restricted to ``HistoryBuffer``'s statistics methods.
+class CheckpointLoadError(RuntimeError):
+    """A checkpoint that cannot be loaded, with the file and the cause.
 
     Args:
-        obj: The object the pickle asks an attribute of.
-        name (str): The attribute name.
+        source (str): The file or URL that was loaded.
+        reason (str): Why it failed, as a predicate ("is damaged ...").
+        refused (bool): Whether the restricted unpickler refused a global
+            (the reason then ends with the opt-out).
+        key (str, optional): The config key or flag that named the file.
     """
-    from mmengine.logging import HistoryBuffer
-    allowed = set(HistoryBuffer._statistics_methods) | {
-        'min', 'max', 'mean', 'current'
-    }
-    if obj is HistoryBuffer and isinstance(name, str) and name in allowed:
-        return getattr(obj, name)
-    raise pickle.UnpicklingError(
-        f'checkpoint asks for getattr({obj!r}, {name!r}); only '
-        f'getattr(HistoryBuffer, <statistics method>) is allowed when loading '
-        'with weights_only=True. If you trust this file, load it inside '
-        'tstkd_plugin.compat.trusted_checkpoints() or pass '
-        '--trusted-checkpoints to the train/test tool.')
+
+    def __init__(self,
+                 source: str,
+                 reason: str,
+                 refused: bool = False,
+                 key: Optional[str] = None):
+        self.source, self.reason = source, reason
+        self.refused, self.key = refused, key
+        super().__init__((f'{key}: ' if key else '') + f'{source!r} {reason}')
+
+    def with_key(self, key: str) -> 'CheckpointLoadError':
+        """The same error, naming the config key that gave the file."""
+        return CheckpointLoadError(self.source, self.reason, self.refused, key)
 
 
-def safe_checkpoint_globals() -> List[Any]:
-    """The globals allow-listed for mmengine checkpoints."""
-    import numpy as np
-    from mmengine.logging import HistoryBuffer
-    from numpy.core.multiarray import _reconstruct, scalar
-    safe = [
-        np.ndarray, np.dtype, _reconstruct, scalar, HistoryBuffer,
-        (history_buffer_getattr, 'builtins.getattr')
-    ]
-    # numpy >= 1.25 pickles a dtype by its class, e.g. numpy.dtypes.Float64DType
-    dtypes = getattr(np, 'dtypes', None)
-    if dtypes is not None:
-        safe += [
-            getattr(dtypes, name) for name in dir(dtypes)
-            if name.endswith('DType')
-        ]
-    return safe
+def checkpoints_trusted() -> bool:
+    """Whether this thread is inside :func:`trusted_checkpoints`."""
+    return getattr(_state, 'trusted', 0) > 0
+
+
+@contextlib.contextmanager
+def trusted_checkpoints() -> Iterator[None]:
+    """Load checkpoints with the full unpickler inside this context.
+
+    Only for files whose origin you trust: a pickle can run arbitrary code.
+    It also sets torch's own switch for ``torch.load`` calls that do not pass
+    ``weights_only``.
+    """
+    warnings.warn(
+        'Loading checkpoints with the full unpickler (weights_only=False): '
+        'a checkpoint from an untrusted source can run code on this machine.')
+    old = os.environ.get(FORCE_FULL_UNPICKLER_ENV)
+    os.environ[FORCE_FULL_UNPICKLER_ENV] = '1'
+    _state.trusted = getattr(_state, 'trusted', 0) + 1
+    try:
+        yield
+    finally:
+        _state.trusted -= 1
+        if old is None:
+            os.environ.pop(FORCE_FULL_UNPICKLER_ENV, None)
+        else:
+            os.environ[FORCE_FULL_UNPICKLER_ENV] = old
+
+
+def _describe(f: Any) -> str:
+    if isinstance(f, (str, os.PathLike)):
+        return os.fspath(f)
+    return getattr(f, 'name', None) or f'<{type(f).__name__}>'
+
+
+def load_checkpoint_file(f: Any, map_location: Any = None, **kwargs) -> Any:
+    """``torch.load`` with the restricted unpickler (or the full one inside
+    :func:`trusted_checkpoints`).
+
+    Args:
+        f: A path or a file-like object, as for ``torch.load``.
+        map_location: As for ``torch.load``.
+        **kwargs: Other ``torch.load`` arguments; ``weights_only`` and
+            ``pickle_module`` are decided here and ignored.
+
+    Raises:
+        CheckpointLoadError: The file is missing, damaged (truncated, not a
+            checkpoint) or asks for a global that is not allowed; the message
+            names the file and, for a refused global, the opt-out.
+    """
+    kwargs.pop('weights_only', None)
+    kwargs.pop('pickle_module', None)
+    source = _describe(f)
+    try:
+        if checkpoints_trusted():
+            return torch.serialization.load(
+                f, map_location=map_location, weights_only=False, **kwargs)
+        if os.environ.get(FORCE_WEIGHTS_ONLY_ENV, '0').lower() in (
+                '1', 'y', 'yes', 'true'):
+            # torch then refuses any pickle module; its weights-only loader
+            # has the same allow-list (allow_safe_checkpoint_globals).
+            return torch.serialization.load(f, map_location=map_location,
+                                            **kwargs)
+        return torch.serialization.load(
+            f,
+            map_location=map_location,
+            pickle_module=restricted_pickle,
+            weights_only=False,
+            **kwargs)
+    except pickle.UnpicklingError as e:
+        message = str(e)
+        if OPT_OUT not in message:
+            message = f'{message}. {OPT_OUT}'
+        raise CheckpointLoadError(
+            source, f'was refused: {message}', refused=True) from None
+    except FileNotFoundError:
+        raise CheckpointLoadError(source, 'does not exist') from None
+    except Exception as e:  # truncated zip, not a checkpoint, ...
+        raise CheckpointLoadError(
+            source, 'is damaged or not a torch checkpoint (a partial copy, a '
+            f'full disk?): {type(e).__name__}: {e}') from e
+
+
+def _restricted_torch_load(f: Any, map_location: Any = None, *args,
+                           **kwargs) -> Any:
+    # torch.load's third positional argument is pickle_module
+    return load_checkpoint_file(f, map_location, **kwargs)
+
+
+@contextlib.contextmanager
+def _torch_load_restricted() -> Iterator[None]:
+    """Inside, ``torch.load`` is :func:`load_checkpoint_file`: mmengine's
+    loaders (and ``torch.hub``, which passes ``weights_only=False`` for URLs)
+    look ``torch.load`` up when they call it."""
+    original = torch.load
+    if getattr(original, _PATCH_MARK, False):
+        yield
+        return
+    torch.load = _restricted_torch_load
+    try:
+        yield
+    finally:
+        torch.load = original
+
+
+setattr(_restricted_torch_load, _PATCH_MARK, True)
+
+
+def patch_checkpoint_loader() -> None:
+    """Route every mmengine checkpoint load through the restricted path."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    original: Callable = CheckpointLoader.load_checkpoint.__func__
+    if getattr(original, _PATCH_MARK, False):
+        return
+
+    @functools.wraps(original)
+    def load_checkpoint(cls, filename: str, map_location: Any = None,
+                        logger: Optional[str] = 'current') -> Any:
+        with _torch_load_restricted():
+            return original(cls, filename, map_location, logger)
+
+    setattr(load_checkpoint, _PATCH_MARK, True)
+    CheckpointLoader.load_checkpoint = classmethod(load_checkpoint)
+
+
+def safe_checkpoint_globals() -> List[Tuple[Any, str]]:
+    """The allow-list beyond torch's own, in ``add_safe_globals`` form."""
+    from torch._weights_only_unpickler import _get_allowed_globals
+    torch_own = _get_allowed_globals()
+    return [(obj, key)
+            for key, obj in restricted_pickle.allowed_globals().items()
+            if key not in torch_own]
 
 
 def needs_checkpoint_allowlist() -> bool:
-    """Whether ``torch.load`` defaults to the restricted unpickler."""
+    """Whether ``torch.load`` defaults to torch's restricted unpickler."""
     return digit_version(torch.__version__) >= digit_version('2.6.0')
 
 
 def allow_safe_checkpoint_globals() -> bool:
-    """Allow-list the safe types mmengine checkpoints hold.
+    """Register the allow-list with torch's own weights-only loader, so that
+    a plain ``torch.load`` of an mmengine checkpoint works on torch >= 2.6.
 
     Returns:
         bool: Whether anything was done (not on torch < 2.6).
@@ -86,24 +214,3 @@ def allow_safe_checkpoint_globals() -> bool:
         return False
     torch.serialization.add_safe_globals(safe_checkpoint_globals())
     return True
-
-
-@contextlib.contextmanager
-def trusted_checkpoints() -> Iterator[None]:
-    """Load checkpoints with the full unpickler inside this context.
-
-    Only for files whose origin you trust: a pickle can run arbitrary code.
-    It uses torch's own switch for loads that do not pass ``weights_only``.
-    """
-    warnings.warn(
-        'Loading checkpoints with the full unpickler (weights_only=False): '
-        'a checkpoint from an untrusted source can run code on this machine.')
-    old = os.environ.get(FORCE_FULL_UNPICKLER_ENV)
-    os.environ[FORCE_FULL_UNPICKLER_ENV] = '1'
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(FORCE_FULL_UNPICKLER_ENV, None)
-        else:
-            os.environ[FORCE_FULL_UNPICKLER_ENV] = old

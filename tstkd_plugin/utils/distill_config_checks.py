@@ -11,6 +11,8 @@ from typing import Dict, Iterable, Optional, Set
 from mmengine.runner import load_checkpoint
 from torch import nn
 
+from ..compat import CheckpointLoadError
+
 # Recorder types that look up ``source`` among the model's modules/parameters.
 MODULE_RECORDERS = ('ModuleOutputs', 'ModuleInputs', 'ModuleOutputsRecorder',
                     'ModuleInputsRecorder')
@@ -49,6 +51,9 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str, strict: bool,
     """
     try:
         load_checkpoint(teacher, path, map_location='cpu', strict=strict)
+    except CheckpointLoadError as e:  # damaged, or a refused global
+        raise ValueError(f'{key}: {path!r} is not a loadable checkpoint: '
+                         f'it {e.reason}') from None
     except RuntimeError as e:
         if any(m in str(e) for m in ('missing keys', 'unexpected key',
                                      'size mismatch')):
