@@ -260,8 +260,10 @@ def test_auto_resume_skips_a_damaged_newest_checkpoint(trained_run, tmp_path):
     with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
         f.write(newest)
     cfg.default_hooks.checkpoint.interval = 100  # keep the files as they are
+    # its own experiment name: runners built in the same second otherwise
+    # share one logger, and its file is in the other's work dir
     runner = runner_for(cfg, work_dir, resume=True, load_from=None,
-                        log_level='INFO')
+                        log_level='INFO', experiment_name='auto_resume_skip')
     runner.train()
     assert runner.epoch == 2
     losses, _ = runner.message_hub.get_scalar('train/loss').data

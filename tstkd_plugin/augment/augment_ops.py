@@ -70,7 +70,8 @@ def solarize(x, m, sign) -> OpResult:
 
 
 def equalize(x, m, sign) -> OpResult:
-    return enhance.equalize(x), None
+    # un-normalising leaves -3e-8 where a pixel was 0; kornia 0.7 refuses it
+    return enhance.equalize(x.clamp(0, 1)), None
 
 
 def invert(x, m, sign) -> OpResult:
