@@ -58,7 +58,8 @@ def train_on_two_cpu_ranks(cfg: Config, tmp_path, work_dir: str
         ['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
          work_dir], cwd=REPO, env=env, capture_output=True, text=True,
         timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.returncode == 0, \
+        result.stdout[-1500:] + '\n' + result.stderr[-1500:]
     digests = [(tmp_path / f'digest_rank{r}.txt').read_text()
                for r in (0, 1)]
     return result.stdout + result.stderr, digests

@@ -116,6 +116,18 @@ def test_crafted_checkpoints_run_no_code(tmp_path, payload, fmt):
     assert not osp.exists(marker)
 
 
+def test_garbage_and_missing_files_are_not_called_refused(tmp_path):
+    text = tmp_path / 'notes.pth'
+    text.write_text('not a checkpoint')
+    for path, reason in ((str(text), 'is damaged'),
+                         (str(tmp_path / 'none.pth'), 'does not exist')):
+        with pytest.raises(CheckpointLoadError) as error:
+            load_checkpoint_file(path)
+        assert not error.value.refused and OPT_OUT not in str(error.value)
+        assert str(error.value).startswith(f'{path!r} {reason}'), str(
+            error.value)
+
+
 def test_trusted_checkpoints_is_the_only_way_to_the_full_unpickler(tmp_path):
     path, marker = crafted(tmp_path, 'open via __reduce__')
     with pytest.raises(CheckpointLoadError):

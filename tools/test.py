@@ -10,7 +10,8 @@ import json
 import tstkd_plugin  # noqa: F401,I001  (compat fixes + registration)
 
 from tstkd_plugin.apis import (add_launch_args, build_runner,
-                               checkpoint_loading, load_cfg)
+                               checkpoint_loading, close_process_group,
+                               load_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,6 +34,7 @@ def main() -> None:
     if args.out and runner.rank == 0:
         with open(args.out, 'w') as f:
             json.dump(metrics, f, indent=2, default=float)
+    close_process_group()
 
 
 if __name__ == '__main__':

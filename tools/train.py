@@ -16,7 +16,8 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 from tstkd_plugin.apis import (add_launch_args, build_runner,
-                               checkpoint_loading, load_cfg)
+                               checkpoint_loading, close_process_group,
+                               load_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -91,6 +92,7 @@ def main() -> None:
     if args.out and runner.rank == 0:
         with open(args.out, 'w') as f:
             json.dump(last_val_metrics(runner), f, indent=2)
+    close_process_group()
 
 
 def last_val_metrics(runner) -> dict:

@@ -1,4 +1,8 @@
 # Copyright (c) tstkd_plugin contributors.
-from .launch import add_launch_args, build_runner, checkpoint_loading, load_cfg
+from .launch import (add_launch_args, build_runner, checkpoint_loading,
+                     close_process_group, load_cfg)
 
-__all__ = ['add_launch_args', 'build_runner', 'checkpoint_loading', 'load_cfg']
+__all__ = [
+    'add_launch_args', 'build_runner', 'checkpoint_loading',
+    'close_process_group', 'load_cfg'
+]

@@ -71,6 +71,19 @@ def checkpoint_loading(args: argparse.Namespace) -> ContextManager:
         else contextlib.nullcontext()
 
 
+def close_process_group() -> None:
+    """Destroy the default process group, if any, before the tool exits.
+
+    Left to the interpreter's exit, a gloo group's threads were seen to
+    abort a rank ("terminate called without an active exception", exit code
+    -6) in about 1 of 5 two-process CPU runs on torch 2.14, after training
+    had finished.
+    """
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def build_runner(cfg: Config) -> Runner:
     """mmengine's Runner, or the config's own ``runner_type``."""
     return Runner.from_cfg(cfg) if 'runner_type' not in cfg \

@@ -31,7 +31,7 @@ import torch
 from mmengine.utils import digit_version
 
 from . import restricted_pickle
-from .restricted_pickle import OPT_OUT
+from .restricted_pickle import OPT_OUT, ForbiddenGlobal
 
 FORCE_FULL_UNPICKLER_ENV = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 FORCE_WEIGHTS_ONLY_ENV = 'TORCH_FORCE_WEIGHTS_ONLY_LOAD'
@@ -134,6 +134,11 @@ def load_checkpoint_file(f: Any, map_location: Any = None, **kwargs) -> Any:
             weights_only=False,
             **kwargs)
     except pickle.UnpicklingError as e:
+        # refused by our unpickler (or torch's, where torch is forced to
+        # weights-only), or plain garbage that pickle cannot read
+        if not isinstance(e, ForbiddenGlobal) and \
+                'Weights only load failed' not in str(e):
+            raise CheckpointLoadError(source, _damaged(e)) from e
         message = str(e)
         if OPT_OUT not in message:
             message = f'{message}. {OPT_OUT}'
@@ -142,9 +147,12 @@ def load_checkpoint_file(f: Any, map_location: Any = None, **kwargs) -> Any:
     except FileNotFoundError:
         raise CheckpointLoadError(source, 'does not exist') from None
     except Exception as e:  # truncated zip, not a checkpoint, ...
-        raise CheckpointLoadError(
-            source, 'is damaged or not a torch checkpoint (a partial copy, a '
-            f'full disk?): {type(e).__name__}: {e}') from e
+        raise CheckpointLoadError(source, _damaged(e)) from e
+
+
+def _damaged(error: Exception) -> str:
+    return ('is damaged or not a torch checkpoint (a partial copy, a full '
+            f'disk?): {type(error).__name__}: {error}')
 
 
 def _restricted_torch_load(f: Any, map_location: Any = None, *args,

@@ -29,6 +29,12 @@ OPT_OUT = ('If you trust this file, load it inside '
            'tstkd_plugin.compat.trusted_checkpoints() or pass '
            '--trusted-checkpoints to the train/test tool.')
 
+
+
+class ForbiddenGlobal(pickle.UnpicklingError):
+    """The pickle asked for a global that is not allowed (nothing ran)."""
+
+
 # pickle's protocol-2 names of Python 2 modules, as torch maps them
 _MODULE_ALIASES = {'__builtin__': 'builtins', 'numpy._core': 'numpy.core'}
 
@@ -46,7 +52,7 @@ def history_buffer_getattr(obj: Any, name: str) -> Any:
     }
     if obj is HistoryBuffer and isinstance(name, str) and name in allowed:
         return getattr(obj, name)
-    raise pickle.UnpicklingError(
+    raise ForbiddenGlobal(
         f'checkpoint asks for getattr({obj!r}, {name!r}); only '
         f'getattr(HistoryBuffer, <statistics method>) is allowed. {OPT_OUT}')
 
@@ -139,7 +145,7 @@ class Unpickler(pickle.Unpickler):
         allowed = allowed_globals()
         if key in allowed:
             return allowed[key]
-        raise pickle.UnpicklingError(
+        raise ForbiddenGlobal(
             f"the checkpoint asks for the global '{key}', which is not among "
             'the types a checkpoint may hold here (tensors, numpy arrays, '
             "mmengine's HistoryBuffer); nothing of it was run. " + OPT_OUT)
