@@ -54,7 +54,7 @@ class AttrGetter:
 
 
 class _HistoryBufferMean:
-    """``getattr(HistoryBuffer, 'mean')``: what HistoryBuffer's pickles hold."""
+    """``getattr(HistoryBuffer, 'mean')``, as HistoryBuffer pickles it."""
 
     def __reduce__(self):
         return (getattr, (HistoryBuffer, 'mean'))

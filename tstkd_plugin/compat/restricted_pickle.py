@@ -30,7 +30,6 @@ OPT_OUT = ('If you trust this file, load it inside '
            '--trusted-checkpoints to the train/test tool.')
 
 
-
 class ForbiddenGlobal(pickle.UnpicklingError):
     """The pickle asked for a global that is not allowed (nothing ran)."""
 
@@ -122,7 +121,7 @@ def allowed_globals() -> Dict[str, Any]:
         'mmengine.logging.history_buffer.HistoryBuffer': HistoryBuffer,
         'builtins.getattr': history_buffer_getattr,
     })
-    # numpy >= 1.25 pickles a dtype by its class, e.g. numpy.dtypes.Float64DType
+    # numpy >= 1.25 pickles a dtype by its class (numpy.dtypes.Float64DType)
     dtypes = getattr(np, 'dtypes', None)
     for name in dir(dtypes) if dtypes is not None else ():
         if name.endswith('DType'):
