@@ -10,7 +10,6 @@ Example:
     python tools/export_student.py work_dirs/kd/epoch_8.pth student.pth
 """
 import argparse
-import contextlib
 import os
 import os.path as osp
 from collections import OrderedDict
@@ -19,7 +18,8 @@ from typing import Dict
 import torch
 
 import tstkd_plugin  # noqa: F401,I001  (compat fixes)
-from tstkd_plugin.compat import load_checkpoint_file, trusted_checkpoints
+from tstkd_plugin.apis import checkpoint_loading
+from tstkd_plugin.compat import load_checkpoint_file
 
 STUDENT_PREFIX = 'architecture.'
 
@@ -48,8 +48,7 @@ def main() -> None:
         'only for legacy files whose origin you trust')
     args = parser.parse_args()
 
-    with (trusted_checkpoints() if args.trusted_checkpoints else
-          contextlib.nullcontext()):
+    with checkpoint_loading(args):
         checkpoint = load_checkpoint_file(args.checkpoint, map_location='cpu')
     state_dict = checkpoint.get('state_dict', checkpoint) \
         if isinstance(checkpoint, dict) else None

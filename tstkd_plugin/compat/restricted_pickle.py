@@ -153,9 +153,3 @@ class Unpickler(pickle.Unpickler):
 def load(file: Any, **kwargs) -> Any:
     """``pickle.load`` with :class:`Unpickler` (torch's legacy format)."""
     return Unpickler(file, **kwargs).load()
-
-
-def loads(data: bytes, **kwargs) -> Any:
-    """``pickle.loads`` with :class:`Unpickler`."""
-    import io
-    return load(io.BytesIO(data), **kwargs)
