@@ -6,6 +6,7 @@ Example:
 """
 import argparse
 import json
+from typing import Tuple
 
 import tstkd_plugin  # noqa: F401,I001  (compat fixes + registration)
 
@@ -26,15 +27,20 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    metrics, rank = test(args)
+    if args.out and rank == 0:
+        with open(args.out, 'w') as f:
+            json.dump(metrics, f, indent=2, default=float)
+    close_process_group()  # the runner is released: see its docstring
+
+
+def test(args: argparse.Namespace) -> Tuple[dict, int]:
+    """The metrics of the checkpoint, and this process's rank."""
     cfg = load_cfg(args)
     cfg.load_from = args.checkpoint
     with checkpoint_loading(args):
         runner = build_runner(cfg)
-        metrics = runner.test()
-    if args.out and runner.rank == 0:
-        with open(args.out, 'w') as f:
-            json.dump(metrics, f, indent=2, default=float)
-    close_process_group()
+        return runner.test(), runner.rank
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@ Example:
 import argparse
 import json
 import logging
+from typing import Optional
 
 # Importing the plugin first applies its compatibility fixes before mmrazor
 # loads, and registers its components.
@@ -85,14 +86,20 @@ def build_cfg(args: argparse.Namespace) -> Config:
 
 def main() -> None:
     args = parse_args()
-    cfg = build_cfg(args)
+    metrics = train(build_cfg(args), args)
+    if metrics is not None:
+        with open(args.out, 'w') as f:
+            json.dump(metrics, f, indent=2)
+    close_process_group()  # the runner is released: see its docstring
+
+
+def train(cfg: Config, args: argparse.Namespace) -> Optional[dict]:
+    """Train; the last validation's metrics on rank 0 with ``--out``."""
     with checkpoint_loading(args):
         runner = build_runner(cfg)
         runner.train()
-    if args.out and runner.rank == 0:
-        with open(args.out, 'w') as f:
-            json.dump(last_val_metrics(runner), f, indent=2)
-    close_process_group()
+    return last_val_metrics(runner) if args.out and runner.rank == 0 \
+        else None
 
 
 def last_val_metrics(runner) -> dict:
