@@ -153,7 +153,7 @@ def student_without_downloads(cfg: Config) -> None:
         from mmengine.hub import get_config
         student_cfg = get_config(student['cfg_path'])
         inlined = student_cfg.model
-        inlined._scope_ = student['cfg_path'].split('::')[0]
+        inlined.setdefault('_scope_', student['cfg_path'].split('::')[0])
         if 'data_preprocessor' in student_cfg:
             inlined.data_preprocessor = student_cfg.data_preprocessor
         model.architecture = inlined

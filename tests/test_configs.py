@@ -41,6 +41,9 @@ def test_config_trains_one_step(config, make_cfg, tmp_path):
         use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.default_hooks.checkpoint = None  # one step: nothing to keep
     runner = Runner.from_cfg(cfg)
+    if teacher is not None:  # every algorithm: the teacher wholly in eval
+        runner.model.train()
+        assert not any(m.training for m in runner.model.teacher.modules())
     before = {k: v.clone() for k, v in runner.model.state_dict().items()}
     runner.train()
     after = runner.model.state_dict()

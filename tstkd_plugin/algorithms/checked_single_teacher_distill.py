@@ -25,6 +25,12 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
     The teacher checkpoint is loaded strictly by default, because a teacher
     with missing weights teaches noise without any error.
 
+    A teacher that is not trained is wholly in eval mode during training
+    (dropout off, as the DIST and TST references' ``t_model.eval()``);
+    mmrazor puts only its norm layers in eval mode (``teacher_norm_eval``),
+    so a teacher with dropout (every mmseg decode head) would distil
+    perturbed targets.
+
     Args:
         architecture (dict | BaseModel): The student.
         teacher (dict | BaseModel): The teacher.
@@ -35,6 +41,10 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             teacher's keys exactly. Defaults to True.
         check_num_classes (bool): Whether to require the same number of
             classes in teacher and student heads. Defaults to True.
+        teacher_eval (bool): Whether a teacher that is not trainable is
+            wholly in eval mode when the algorithm trains. False keeps
+            mmrazor's behaviour (only norm layers, per
+            ``teacher_norm_eval``). Defaults to True.
         **kwargs: The other arguments of ``SingleTeacherDistill``.
     """
 
@@ -45,6 +55,7 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                  teacher_ckpt: Optional[str] = None,
                  teacher_ckpt_strict: bool = True,
                  check_num_classes: bool = True,
+                 teacher_eval: bool = True,
                  **kwargs) -> None:
         check_teacher_ckpt_exists(teacher_ckpt)
         architecture = self._build(architecture)
@@ -59,11 +70,21 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             distiller=distiller,
             teacher_ckpt=None,
             **kwargs)
+        self.teacher_eval = teacher_eval and not self.teacher_trainable
+        self.train(self.training)
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt,
                                     teacher_ckpt_strict)
             # keep the loaded weights when the runner calls init_weights()
             self.teacher._is_init = True
+
+    def train(self, mode: bool = True) -> 'CheckedSingleTeacherDistill':
+        """mmrazor's modes, and the whole teacher in eval mode when
+        ``teacher_eval``."""
+        super().train(mode)
+        if getattr(self, 'teacher_eval', False):  # set after mmrazor's init
+            self.teacher.eval()
+        return self
 
     def parse_losses(self, losses: dict) -> Tuple[torch.Tensor, dict]:
         """mmengine's ``parse_losses`` that stops on a NaN or Inf loss.

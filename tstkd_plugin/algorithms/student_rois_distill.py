@@ -1,5 +1,5 @@
 # Copyright (c) tstkd_plugin contributors.
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import torch
 from mmengine.structures import BaseDataElement
@@ -29,11 +29,16 @@ class StudentRoIsDistill(CheckedSingleTeacherDistill):
         student_rois_source (str): The student's RoI extractor, whose second
             input is the sampled RoIs (n, 5). Defaults to
             ``'roi_head.bbox_roi_extractor'``.
+        teacher_stages (Sequence[int], optional): The stages of a Cascade
+            R-CNN teacher that score the RoIs. ``[0]`` runs the teacher cut
+            to its first stage (the DIST reference's teacher) while its
+            checkpoint still loads strictly. Defaults to None: every stage.
         **kwargs: The arguments of ``CheckedSingleTeacherDistill``.
     """
 
     def __init__(self,
                  student_rois_source: str = 'roi_head.bbox_roi_extractor',
+                 teacher_stages: Optional[Sequence[int]] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         if self.teacher_trainable:
@@ -53,6 +58,21 @@ class StudentRoIsDistill(CheckedSingleTeacherDistill):
                 'a module of the student (model.architecture).')
         self.rois_recorder = ModuleInputsRecorder(student_rois_source)
         self.rois_recorder.initialize(self.student)
+        self.teacher_stages = self._checked_stages(teacher_stages)
+
+    def _checked_stages(self, stages: Optional[Sequence[int]]) -> List[int]:
+        num_stages = getattr(self.teacher.roi_head, 'num_stages', None)
+        if stages is None:
+            return list(range(num_stages or 1))
+        if num_stages is None:
+            raise ValueError('model.teacher_stages: the teacher has a single '
+                             'RoI head, not a cascade; leave it unset.')
+        stages = list(stages)
+        if not stages or any(not 0 <= s < num_stages for s in stages):
+            raise ValueError(
+                f'model.teacher_stages: expected stages among 0 to '
+                f'{num_stages - 1} of the teacher\'s cascade, got {stages}.')
+        return stages
 
     def loss(self,
              batch_inputs: torch.Tensor,
@@ -79,9 +99,8 @@ class StudentRoIsDistill(CheckedSingleTeacherDistill):
 
     def _teacher_bbox_forward(self, feats, rois: torch.Tensor) -> None:
         roi_head = self.teacher.roi_head
-        num_stages = getattr(roi_head, 'num_stages', None)
-        if num_stages is None:
+        if getattr(roi_head, 'num_stages', None) is None:
             roi_head._bbox_forward(feats, rois)
-        else:  # Cascade R-CNN: every stage scores the same RoIs
-            for stage in range(num_stages):
+        else:  # Cascade R-CNN: the chosen stages score the same RoIs
+            for stage in self.teacher_stages:
                 roi_head._bbox_forward(stage, feats, rois)

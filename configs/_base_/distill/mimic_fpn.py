@@ -1,6 +1,7 @@
 # DIST's "+mimic" term for detectors with a 5-level, 256-channel FPN: an MSE
 # between each student FPN level, through a 1x1 conv adapter, and the
-# teacher's (weight 1: our choice, the reference README does not state it).
+# teacher's, weight 1 (the reference's dist+mimic configs in hunto/MasKD:
+# nn.MSELoss per level, summed, after a 1x1 conv with bias).
 # A config merges it into its distiller: model = dict(distiller=mimic_fpn).
 mimic_fpn = dict(
     student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),

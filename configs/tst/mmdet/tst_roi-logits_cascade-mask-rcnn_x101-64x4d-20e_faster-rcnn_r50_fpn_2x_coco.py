@@ -1,13 +1,13 @@
-# TST + DIST, COCO 2x: Cascade Mask R-CNN X101-32x4d -> Faster R-CNN R50
-# (FPN). The DIST config of this pair (the teacher scores the student's
-# sampled RoIs) with TST's augmenter: boxes follow its geometric ops; in the
-# augmenter step the teacher's task losses are its box losses (the student's
+# TST + DIST, COCO 2x: Cascade Mask R-CNN X101-64x4d 20e -> Faster R-CNN R50
+# (FPN). The DIST config of this pair (the teacher, cut to its first stage,
+# scores the student's sampled RoIs) with TST's augmenter: boxes follow its
+# geometric ops; in the augmenter step the teacher's task losses are its box losses (the student's
 # data has no instance masks, so its mask head sits that step out).
 # Augmenter phases before epochs 6 and 12 of 24, one pass each. The loader
 # yields B/2 = 1 original per GPU.
 _base_ = [
     '../../dist/mmdet/'
-    'dist_roi-logits_cascade-mask-rcnn_x101-32x4d_faster-rcnn_r50_fpn_2x_coco.py',
+    'dist_roi-logits_cascade-mask-rcnn_x101-64x4d-20e_faster-rcnn_r50_fpn_2x_coco.py',
     '../../_base_/tst/tst_augmenter.py'
 ]
 
