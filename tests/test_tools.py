@@ -5,6 +5,7 @@ import json
 import os
 import os.path as osp
 import sys
+from typing import Tuple
 
 import pytest
 import torch
@@ -78,16 +79,109 @@ def test_export_student_loads_in_mmpretrain_test_tool(kd_checkpoint,
     # mmpretrain's own test tool, without tstkd_plugin, loads and scores it
     student_cfg = small_run_cfg(osp.join(REPO, STUDENT_CLS), demo_data,
                                 str(tmp_path / 'test'))
+    log, _ = library_test_log(osp.join(MMPRETRAIN_TOOLS, 'test.py'),
+                              student_cfg, out, tmp_path)
+    # the same weights on the same val images: the score of the KD run
+    assert f'accuracy/top1: {val_top1:.4f}' in log
+
+
+# Loads an exported student without tstkd_plugin, in the task library's
+# inferencer, and prints its class names and the size of its prediction.
+INFER_EXPORTED = r'''
+import json, sys
+task, cfg_path, weights, image = sys.argv[1:5]
+if task == 'mmdet':
+    from mmdet.apis import DetInferencer
+    inferencer = DetInferencer(model=cfg_path, weights=weights, device='cpu')
+    result = inferencer(image, return_datasamples=True)['predictions'][0]
+    meta, predicted = inferencer.model.dataset_meta, 'pred_instances' in result
+else:
+    from mmseg.apis import inference_model, init_model
+    model = init_model(cfg_path, weights, device='cpu')
+    result = inference_model(model, image)
+    meta, predicted = model.dataset_meta, result.pred_sem_seg.data.numel() > 0
+assert 'tstkd_plugin' not in sys.modules
+print('RESULT ' + json.dumps(dict(classes=list(meta['classes']),
+                                 predicted=predicted)))
+'''
+DENSE_STUDENTS = {  # task library: (KD config, student config, val metric)
+    'mmdet': ('configs/baselines/mmdet/'
+              'kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
+              'configs/baselines/mmdet/retinanet_r18-w8_fpn_digits.py',
+              'coco/bbox_mAP'),
+    'mmseg': ('configs/baselines/mmseg/'
+              'kd_logits_pspnet_r18-w32_r18-w8_digits.py',
+              'configs/baselines/mmseg/pspnet_r18-w8-d8_digits.py', 'mIoU'),
+}
+
+
+@pytest.mark.parametrize('library', sorted(DENSE_STUDENTS))
+def test_exported_dense_student_keeps_its_classes(library, demo_data,
+                                                  tmp_path):
+    kd_config, student_config, metric = DENSE_STUDENTS[library]
+    work = str(tmp_path / 'kd')
+    cfg = small_run_cfg(osp.join(REPO, kd_config), demo_data, work)
+    use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
+    if library == 'mmdet':  # a one-step student scores below 0.05 everywhere
+        cfg.model.architecture.test_cfg.score_thr = 0.0
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    logged = runner.message_hub.log_scalars
+    assert f'val/{metric}' in logged, sorted(logged)
+    kd_score = logged[f'val/{metric}'].current()
+    ckpt = [f for f in os.listdir(work) if f.endswith('.pth')
+            and f != 'teacher.pth'][0]
+    out = str(tmp_path / 'student.pth')
+    result = run_python(['tools/export_student.py', osp.join(work, ckpt),
+                         out])
+    assert result.returncode == 0, result.stderr
+    exported = torch.load(out, weights_only=True)
+    classes = list(cfg.train_dataloader.dataset.metainfo['classes'])
+    assert list(exported['meta']['dataset_meta']['classes']) == classes
+    assert 'cfg' not in exported['meta']  # the distillation config
+
+    student_cfg = small_run_cfg(osp.join(REPO, student_config), demo_data,
+                                str(tmp_path / 'test'))
+    if library == 'mmdet':
+        student_cfg.model.test_cfg.score_thr = 0.0
+    # the library's own test tool scores it as the KD run's validation did
+    tool = osp.join(osp.dirname(importlib.util.find_spec(library).origin),
+                    '.mim', 'tools', 'test.py')
+    log, cfg_path = library_test_log(tool, student_cfg, out, tmp_path)
+    assert f'{metric}: {kd_score:.4f}' in log, log[-1500:]
+    # the library's inferencer: the demo's class names, not COCO's or
+    # Cityscapes' defaults
+    image = first_val_image(student_cfg)
+    result = run_python(['-c', INFER_EXPORTED, library, cfg_path, out,
+                         image])
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = [x for x in result.stdout.splitlines() if x.startswith('RESULT')]
+    inferred = json.loads(line[-1][len('RESULT '):])
+    assert inferred['classes'] == classes
+    assert inferred['predicted']
+
+
+def library_test_log(tool: str, student_cfg, weights: str,
+                     tmp_path) -> Tuple[str, str]:
+    """Run a task library's own ``tools/test.py`` (without tstkd_plugin)
+    on ``weights``; returns its log and the student config's path."""
     student_cfg.log_level = 'INFO'
     cfg_path = str(tmp_path / 'student_cfg.py')
     student_cfg.dump(cfg_path)
-    result = run_python([osp.join(MMPRETRAIN_TOOLS, 'test.py'), cfg_path,
-                         out, '--work-dir', str(tmp_path / 'test')])
+    result = run_python([tool, cfg_path, weights, '--work-dir',
+                         str(tmp_path / 'test')])
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert 'unexpected key' not in log and 'missing keys' not in log
-    # the same weights on the same val images: the score of the KD run
-    assert f'accuracy/top1: {val_top1:.4f}' in log
+    return log, cfg_path
+
+
+def first_val_image(cfg) -> str:
+    """The path of the first image of a config's val set."""
+    from mmengine.registry import DATASETS, init_default_scope
+    init_default_scope(cfg.default_scope)
+    dataset = DATASETS.build(cfg.val_dataloader.dataset)
+    return dataset.get_data_info(0)['img_path']
 
 
 def test_export_refuses_a_plain_checkpoint(tmp_path):

@@ -2,9 +2,12 @@
 """Export the student of a distillation checkpoint as a plain mm checkpoint.
 
 The result has the task model's own keys (no ``architecture.`` prefix, no
-teacher, no distiller or augmenter state) and nothing but tensors and strings,
-so the task library's own tools load it, e.g. mmpretrain's ``tools/test.py``
-with the student's config.
+teacher, no distiller or augmenter state) and nothing but tensors and plain
+data, so the task library's own tools load it, e.g. mmpretrain's
+``tools/test.py`` with the student's config. Its ``meta`` keeps what the mm
+tools read from a checkpoint: ``dataset_meta`` (class names and palette, which
+mmdet's and mmseg's inferencers show) and the run's counters; not ``cfg``,
+which is the distillation config, not the student's.
 
 Example:
     python tools/export_student.py work_dirs/kd/epoch_8.pth student.pth
@@ -22,6 +25,9 @@ from tstkd_plugin.apis import checkpoint_loading
 from tstkd_plugin.compat import load_checkpoint_file
 
 STUDENT_PREFIX = 'architecture.'
+# meta keys of an mmengine checkpoint that describe the student as well
+KEPT_META = ('dataset_meta', 'epoch', 'iter', 'seed', 'experiment_name',
+             'time', 'mmengine_version')
 
 
 def student_state_dict(state_dict: Dict[str, torch.Tensor]) -> OrderedDict:
@@ -56,7 +62,9 @@ def main() -> None:
         raise ValueError(f'{args.checkpoint}: expected a checkpoint dict with '
                          f'a state_dict, got {type(checkpoint).__name__}')
     student = student_state_dict(state_dict)
-    meta = dict(
+    source_meta = checkpoint.get('meta') or {}
+    meta = {k: source_meta[k] for k in KEPT_META if k in source_meta}
+    meta.update(
         exported_from=osp.abspath(args.checkpoint),
         exporter=f'tstkd_plugin {tstkd_plugin.__version__}')
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)

@@ -42,6 +42,8 @@ model = dict(
                 preds_T=dict(from_student=False, recorder='roi_logits')))))
 
 default_scope = 'mmrazor'
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+# the teacher does not change: it is scored at the first validation only
+val_cfg = dict(
+    _delete_=True, type='mmrazor.DistillValLoop', validate_teacher='first')
 # exact resume: the random generators are saved in checkpoints
 default_hooks = dict(random_state=dict(type='RandomStateHook'))

@@ -55,6 +55,8 @@ custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[6, 12], passes=1)]
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 
 default_scope = 'mmrazor'
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+# the teacher does not change: it is scored at the first validation only
+val_cfg = dict(
+    _delete_=True, type='mmrazor.DistillValLoop', validate_teacher='first')
 # exact resume: the random generators are saved in checkpoints
 default_hooks = dict(random_state=dict(type='RandomStateHook'))
