@@ -60,13 +60,18 @@ class StudentRoIsDistill(CheckedSingleTeacherDistill):
         self.rois_recorder.initialize(self.student)
         self.teacher_stages = self._checked_stages(teacher_stages)
 
-    def _checked_stages(self, stages: Optional[Sequence[int]]) -> List[int]:
+    def _checked_stages(self, stages: Optional[Sequence[int]]
+                        ) -> Optional[List[int]]:
+        """The cascade stages to run; None for a single RoI head."""
         num_stages = getattr(self.teacher.roi_head, 'num_stages', None)
-        if stages is None:
-            return list(range(num_stages or 1))
         if num_stages is None:
-            raise ValueError('model.teacher_stages: the teacher has a single '
-                             'RoI head, not a cascade; leave it unset.')
+            if stages is not None:
+                raise ValueError('model.teacher_stages: the teacher has a '
+                                 'single RoI head, not a cascade; leave it '
+                                 'unset.')
+            return None
+        if stages is None:
+            return list(range(num_stages))
         stages = list(stages)
         if not stages or any(not 0 <= s < num_stages for s in stages):
             raise ValueError(
@@ -99,7 +104,7 @@ class StudentRoIsDistill(CheckedSingleTeacherDistill):
 
     def _teacher_bbox_forward(self, feats, rois: torch.Tensor) -> None:
         roi_head = self.teacher.roi_head
-        if getattr(roi_head, 'num_stages', None) is None:
+        if self.teacher_stages is None:
             roi_head._bbox_forward(feats, rois)
         else:  # Cascade R-CNN: the chosen stages score the same RoIs
             for stage in self.teacher_stages:
