@@ -5,7 +5,7 @@ import os.path as osp
 import socket
 import subprocess
 import sys
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -181,15 +181,18 @@ def use_stand_in_teacher(cfg: Config, path: str) -> None:
 
 
 def built_runner(config: str, data_root: str, tmp_path, train_samples: int,
-                 batch_size: int, **model) -> Runner:
+                 batch_size: int, edit_cfg: Optional[Callable] = None,
+                 **model) -> Runner:
     """A runner of :func:`small_run_cfg` with ``batch_size``, a stand-in
-    teacher and ``model`` overrides, its optim wrapper built (for calling
-    ``train_step`` directly)."""
+    teacher and ``model`` overrides (then ``edit_cfg(cfg)``), its optim
+    wrapper built (for calling ``train_step`` directly)."""
     cfg = small_run_cfg(osp.join(REPO, config), data_root,
                         str(tmp_path / 'work'), train_samples=train_samples)
     cfg.train_dataloader.batch_size = batch_size
     use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.model.update(model)
+    if edit_cfg is not None:
+        edit_cfg(cfg)
     runner = Runner.from_cfg(cfg)
     runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
     return runner

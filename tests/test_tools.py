@@ -49,6 +49,32 @@ def test_train_tool_flags(flag, monkeypatch, tmp_path):
     assert cfg.resume is True and cfg.train_cfg.max_epochs == 3
 
 
+@pytest.mark.parametrize('config', [
+    TST_DET, 'configs/sokd/mmpretrain/'
+    'sokd_kd_logits_resnet18-w32_resnet18-w8_digits.py',
+    'configs/tst_sokd/mmpretrain/'
+    'tst_sokd_dist_logits_resnet18-w32_resnet18-w8_digits.py'
+])
+def test_train_tool_amp_and_auto_scale_lr_on_wrapper_dicts(
+        config, monkeypatch, tmp_path):
+    """--amp on an optimizer-wrapper dict makes each child an AMP wrapper
+    (it used to add ``type``/``loss_scale`` beside the children)."""
+    train = _load_tool('train')
+    monkeypatch.setattr(sys, 'argv', [
+        'train.py', osp.join(REPO, config), '--work-dir', str(tmp_path),
+        '--amp', '--auto-scale-lr'
+    ])
+    cfg = train.build_cfg(train.parse_args())
+    children = {key: child for key, child in cfg.optim_wrapper.items()
+                if isinstance(child, dict)}
+    assert len(children) >= 2 and 'type' not in cfg.optim_wrapper, \
+        cfg.optim_wrapper
+    for key, child in children.items():
+        assert child.type == 'AmpOptimWrapper', key
+        assert child.loss_scale == 'dynamic', key
+    assert cfg.auto_scale_lr.enable is True
+
+
 @pytest.fixture(scope='module')
 def kd_checkpoint(demo_data, tmp_path_factory):
     """A 1-epoch KD run: its checkpoint and its (reduced) config."""

@@ -43,13 +43,15 @@ def test_config_is_sokd_dist_plus_tst():
     assert {k for k in changed if not k.startswith((
         'model.type', 'model.augmenter', 'optim_wrapper.augmenter',
         'param_scheduler.augmenter', 'custom_hooks',
-        'train_dataloader.batch_size', 'tst_'))} == set()
+        'train_dataloader.batch_size', 'auto_scale_lr.base_batch_size',
+        'tst_'))} == set()
     assert composed.model.type == 'TSTSoKDDistill'
     assert composed.model.augmenter == tst.model.augmenter
     assert composed.optim_wrapper.augmenter == tst.optim_wrapper.augmenter
     assert composed.custom_hooks == tst.custom_hooks
     assert composed.train_dataloader.batch_size == \
         tst.train_dataloader.batch_size
+    assert composed.auto_scale_lr == tst.auto_scale_lr  # originals per step
 
 
 def test_three_optimizers_partition_the_trainable_parameters(

@@ -7,18 +7,16 @@ Example:
 """
 import argparse
 import json
-import logging
 from typing import Optional
 
 # Importing the plugin first applies its compatibility fixes before mmrazor
 # loads, and registers its components.
 import tstkd_plugin  # noqa: F401,I001
 from mmengine.config import Config
-from mmengine.logging import print_log
 
 from tstkd_plugin.apis import (add_launch_args, build_runner,
                                checkpoint_loading, close_process_group,
-                               load_cfg)
+                               enable_amp, load_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -53,20 +51,7 @@ def parse_args() -> argparse.Namespace:
 def build_cfg(args: argparse.Namespace) -> Config:
     cfg = load_cfg(args)
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper == 'AmpOptimWrapper':
-            print_log(
-                'AMP training is already enabled in your config.',
-                logger='current',
-                level=logging.WARNING)
-        elif optim_wrapper != 'OptimWrapper':
-            raise ValueError(
-                f'--amp: optim_wrapper.type is {optim_wrapper!r}; expected '
-                "'OptimWrapper' (or 'AmpOptimWrapper'). Set AMP per wrapper "
-                'in an optimizer-wrapper dict.')
-        else:
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+        enable_amp(cfg)
 
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg or \

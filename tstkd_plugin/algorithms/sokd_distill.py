@@ -1,13 +1,14 @@
 # Copyright (c) tstkd_plugin contributors.
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.dist import all_reduce_params, get_world_size
 from mmengine.logging import MessageHub
 from mmengine.model import is_model_wrapper
-from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.optim import AmpOptimWrapper, OptimWrapper, OptimWrapperDict
 from torch.func import functional_call
 
+from ..engine.one_scaler_step import step_on_one_backward
 from ..registry import MODELS
 from ..utils import check_optim_wrapper_dict, unwrap
 from .checked_single_teacher_distill import CheckedSingleTeacherDistill
@@ -53,6 +54,8 @@ class SoKDDistill(CheckedSingleTeacherDistill):
     """
 
     OPTIMIZERS = ('architecture', 'feature_augment')
+    # kept out of auto_scale_lr (tstkd_plugin/engine/auto_scale_lr.py)
+    FIXED_LR_OPTIMIZERS = ('feature_augment', )
     SEARCH_MODES = ('first_order', 'unrolled')
 
     def __init__(self,
@@ -100,6 +103,7 @@ class SoKDDistill(CheckedSingleTeacherDistill):
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
         check_optim_wrapper_dict(optim_wrapper, self.OPTIMIZERS,
                                  'SoKDDistill', 'SoKDOptimWrapperConstructor')
+        self.check_amp(optim_wrapper)
         data = self.data_preprocessor(data, True)
         return self.sokd_step(data['inputs'], data['data_samples'],
                               optim_wrapper)
@@ -117,12 +121,25 @@ class SoKDDistill(CheckedSingleTeacherDistill):
         with student.optim_context(self):
             losses = self.loss(inputs, samples)
         parsed, log_vars = self.parse_losses(losses)
-        self._update(student, parsed)
         if searching and self.search == 'first_order':
-            policy.step()
-        policy.zero_grad()
+            # one backward for both; under AMP one scaler, skipped together
+            self._update(student, parsed, also_step=(policy, ))
+        else:
+            self._update(student, parsed)
+            policy.zero_grad()
         log_vars['sokd_searching'] = torch.tensor(float(searching))
         return log_vars
+
+    def check_amp(self, optim_wrapper: OptimWrapperDict) -> None:
+        """Refuse AMP wrappers with the unrolled search (see
+        ``tstkd_plugin.apis.enable_amp``)."""
+        if self.search == 'unrolled' and any(
+                isinstance(w, AmpOptimWrapper)
+                for w in optim_wrapper.values()):
+            raise ValueError(
+                "model.search='unrolled' with an AmpOptimWrapper in "
+                'optim_wrapper: the second-order step is not safe in half '
+                "precision; use model.search='first_order' or no AMP")
 
     def _unwrap_distiller(self) -> None:
         """The distiller is used through its methods, never its forward, so
@@ -132,11 +149,12 @@ class SoKDDistill(CheckedSingleTeacherDistill):
         if is_model_wrapper(self.distiller):
             self._modules['distiller'] = self.distiller.module
 
-    def _update(self, optim_wrapper: OptimWrapper,
-                loss: torch.Tensor) -> None:
+    def _update(self, optim_wrapper: OptimWrapper, loss: torch.Tensor,
+                also_step: Sequence[OptimWrapper] = ()) -> None:
         """``optim_wrapper.update_params(loss)`` with the distiller's
         gradients (adapters, DAMs, policies) averaged over ranks between the
-        backward pass and the step."""
+        backward pass and the step; the optimizers of ``also_step`` step on
+        the same backward pass (``step_on_one_backward``)."""
         optim_wrapper.backward(optim_wrapper.scale_loss(loss))
         if get_world_size() > 1:
             grads = [p.grad if p.grad is not None else torch.zeros_like(p)
@@ -146,8 +164,9 @@ class SoKDDistill(CheckedSingleTeacherDistill):
                              if p.requires_grad), grads):
                 p.grad = g
         if optim_wrapper.should_update():
-            optim_wrapper.step()
-            optim_wrapper.zero_grad()
+            step_on_one_backward(optim_wrapper, also_step)
+            for wrapper in (optim_wrapper, *also_step):
+                wrapper.zero_grad()
 
     def _policy_parameters(self):
         return set(unwrap(self.distiller).feature_augments.parameters())

@@ -68,6 +68,8 @@ class TSTDistill(CheckedSingleTeacherDistill):
     """
 
     OPTIMIZERS = ('architecture', 'augmenter')
+    # kept out of auto_scale_lr (tstkd_plugin/engine/auto_scale_lr.py)
+    FIXED_LR_OPTIMIZERS = ('augmenter', )
 
     def __init__(self, augmenter: dict, eps: float = 1e-6, **kwargs) -> None:
         super().__init__(**kwargs)

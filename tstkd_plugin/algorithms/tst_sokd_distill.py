@@ -41,6 +41,8 @@ class TSTSoKDDistill(TSTDistill, SoKDDistill):
     """
 
     OPTIMIZERS = ('architecture', 'augmenter', 'feature_augment')
+    # kept out of auto_scale_lr (tstkd_plugin/engine/auto_scale_lr.py)
+    FIXED_LR_OPTIMIZERS = ('augmenter', 'feature_augment')
 
     def __init__(self, augmenter: dict, eps: float = 1e-6,
                  search_epochs=None, search_iters=None,
@@ -57,6 +59,7 @@ class TSTSoKDDistill(TSTDistill, SoKDDistill):
         check_optim_wrapper_dict(
             optim_wrapper, self.OPTIMIZERS, 'TSTSoKDDistill',
             "SoKDOptimWrapperConstructor with the key 'augmenter'")
+        self.check_amp(optim_wrapper)
         if bool(self.augmenter_phase):
             return self.augmenter_step(data, optim_wrapper['augmenter'])
         inputs, samples = self.augmented_batch(

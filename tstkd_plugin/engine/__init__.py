@@ -1,5 +1,12 @@
 # Copyright (c) tstkd_plugin contributors.
+from .auto_scale_lr import fixed_lr_keys, patch_auto_scale_lr
 from .distill_val_loop import DistillValLoop
+from .one_scaler_step import step_on_one_backward
 from .sokd_optim_wrapper_constructor import SoKDOptimWrapperConstructor
 
-__all__ = ['DistillValLoop', 'SoKDOptimWrapperConstructor']
+patch_auto_scale_lr()
+
+__all__ = [
+    'DistillValLoop', 'SoKDOptimWrapperConstructor', 'fixed_lr_keys',
+    'patch_auto_scale_lr', 'step_on_one_backward'
+]

@@ -9,3 +9,5 @@ _base_ = [
 ]
 
 model = dict(distiller=_base_.dist_logits_seg)
+# --auto-scale-lr: images per step, 1 GPU x 16
+auto_scale_lr = dict(base_batch_size=16)

@@ -78,3 +78,5 @@ param_scheduler = dict(
 model_wrapper_cfg = _base_.sokd_model_wrapper_cfg
 # exact resume: the random generators are saved in checkpoints
 default_hooks = dict(random_state=dict(type='RandomStateHook'))
+# --auto-scale-lr: originals per step, 4 GPUs x 2
+auto_scale_lr = dict(base_batch_size=8)

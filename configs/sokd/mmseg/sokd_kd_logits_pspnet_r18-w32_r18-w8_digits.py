@@ -19,3 +19,5 @@ optim_wrapper = dict(
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, feature_augment=[])
 model_wrapper_cfg = _base_.sokd_model_wrapper_cfg
+# --auto-scale-lr: originals per step, 1 GPU x 16
+auto_scale_lr = dict(base_batch_size=16)

@@ -60,3 +60,5 @@ val_cfg = dict(
     _delete_=True, type='mmrazor.DistillValLoop', validate_teacher='first')
 # exact resume: the random generators are saved in checkpoints
 default_hooks = dict(random_state=dict(type='RandomStateHook'))
+# --auto-scale-lr: originals per step, 8 GPUs x 1 (+ as many augmented)
+auto_scale_lr = dict(base_batch_size=8)

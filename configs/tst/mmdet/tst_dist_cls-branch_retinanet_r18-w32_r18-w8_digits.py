@@ -6,3 +6,5 @@ _base_ = [
 ]
 
 model = dict(distiller=_base_.dist_cls_branch)
+# --auto-scale-lr: originals per step, 1 GPU x 4 (+ as many augmented)
+auto_scale_lr = dict(base_batch_size=4)

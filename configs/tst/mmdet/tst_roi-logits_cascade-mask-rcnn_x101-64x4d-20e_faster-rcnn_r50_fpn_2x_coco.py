@@ -24,3 +24,5 @@ custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[6, 12], passes=1)]
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 # exact resume: the random generators are saved in checkpoints
 default_hooks = dict(random_state=dict(type='RandomStateHook'))
+# --auto-scale-lr: originals per step, 8 GPUs x 1 (+ as many augmented)
+auto_scale_lr = dict(base_batch_size=8)

@@ -7,3 +7,5 @@ _base_ = [
 ]
 
 model = dict(distiller=_base_.dist_logits_cls)
+# --auto-scale-lr: originals per step, 1 GPU x 16 (+ as many augmented)
+auto_scale_lr = dict(base_batch_size=16)

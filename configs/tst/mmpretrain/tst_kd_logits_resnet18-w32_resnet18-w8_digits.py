@@ -30,3 +30,5 @@ param_scheduler = dict(
 custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[2, 5], passes=2)]
 
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
+# --auto-scale-lr: originals per step, 1 GPU x 16 (+ as many augmented)
+auto_scale_lr = dict(base_batch_size=16)

@@ -24,3 +24,5 @@ param_scheduler = dict(
                       gamma=0.98),
     augmenter=[])
 train_cfg = dict(max_epochs=max_epochs)
+# --auto-scale-lr: originals per step, 8 GPUs x 16 (+ as many augmented)
+auto_scale_lr = dict(base_batch_size=128)

@@ -8,3 +8,5 @@ _base_ = [
 ]
 
 model = dict(distiller=_base_.dist_logits_seg)
+# --auto-scale-lr: originals per step, 1 GPU x 8 (+ as many augmented)
+auto_scale_lr = dict(base_batch_size=8)

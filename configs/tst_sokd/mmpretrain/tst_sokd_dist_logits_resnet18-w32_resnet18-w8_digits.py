@@ -15,3 +15,5 @@ model = dict(type='TSTSoKDDistill', augmenter=_base_.tst_augmenter)
 optim_wrapper = dict(augmenter=_base_.tst_augmenter_optim_wrapper)
 param_scheduler = dict(augmenter=[])
 custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[2, 5], passes=2)]
+# --auto-scale-lr: originals per step, 1 GPU x 16 (+ as many augmented)
+auto_scale_lr = dict(base_batch_size=16)

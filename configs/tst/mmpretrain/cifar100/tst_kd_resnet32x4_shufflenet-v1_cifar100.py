@@ -41,3 +41,5 @@ default_scope = 'mmrazor'
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
 # exact resume: the random generators are saved in checkpoints
 default_hooks = dict(random_state=dict(type='RandomStateHook'))
+# --auto-scale-lr: originals per step, 1 GPU x 32 (+ as many augmented)
+auto_scale_lr = dict(base_batch_size=32)

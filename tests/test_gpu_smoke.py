@@ -1,0 +1,73 @@
+# Copyright (c) tstkd_plugin contributors.
+"""tools/gpu_smoke.py on a machine without CUDA: it says so and exits 0;
+its arguments, its plan, and the runs it configures (trained here on CPU)."""
+import importlib.util
+import os.path as osp
+
+import pytest
+from mmengine.runner import Runner
+
+from conftest import REPO, run_python
+
+TOOL = osp.join(REPO, 'tools', 'gpu_smoke.py')
+
+
+@pytest.fixture
+def smoke(monkeypatch):
+    monkeypatch.syspath_prepend(osp.join(REPO, 'tools'))
+    spec = importlib.util.spec_from_file_location('gpu_smoke', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_without_cuda_it_says_so_and_exits_0():
+    result = run_python([TOOL])
+    assert result.returncode == 0, result.stderr
+    assert 'no CUDA device visible' in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize('argv,named', [
+    (['--iters', '5'], '--iters'),
+    (['--data', '/nonexistent/demo'], '--data /nonexistent/demo'),
+    (['--tasks', 'cls', 'pose'], "'pose'"),
+])
+def test_bad_arguments_are_named(smoke, argv, named, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        smoke.parse_args(argv)
+    assert exit_.value.code == 2
+    assert named in capsys.readouterr().err
+
+
+def test_plan(smoke):
+    full = smoke.plan(['cls', 'det', 'seg'], has_ops=True, gpus=1)
+    # every distillation method of every task, with and without AMP
+    assert len(full) == 2 * (7 + 6 + 6)
+    assert {(r.amp, r.processes) for r in full} == {(False, 1), (True, 1)}
+    for run in full:
+        assert osp.isfile(osp.join(REPO, 'configs', run.config)), run
+    lite = smoke.plan(['cls', 'det', 'seg'], has_ops=False, gpus=2)
+    assert not any(r.task == 'det' for r in lite)
+    two = [r for r in lite if r.processes == 2]
+    assert [(r.task, r.method) for r in two] == [
+        ('cls', 'TST+SoKD+DIST'), ('seg', 'SoKD+KD')]
+
+
+@pytest.mark.parametrize('task,method', [('cls', 'TST+KD'),
+                                         ('seg', 'SoKD+KD')])
+def test_smoke_configs_train_the_iterations_asked_for(smoke, task, method,
+                                                      demo_data, tmp_path):
+    """The configured run (its data read from --data, no validation, a
+    stand-in teacher) trains here on CPU, AMP left out (CUDA only)."""
+    run = smoke.SmokeRun(task, method, smoke.TASKS[task]['students'][method],
+                         amp=False)
+    cfg = smoke.smoke_cfg(run, demo_data, str(tmp_path / 'work'), iters=10)
+    assert cfg.val_cfg is None and cfg.param_scheduler is None
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    # at most one epoch of an epoch-based config (the test's demo data has
+    # 120 source digits): its loop's max_iters is one epoch
+    expected = min(10, runner.train_loop.max_iters)
+    assert runner.iter == expected > 0, runner.iter
+    assert len(runner.message_hub.get_scalar('train/time').data[0]) == \
+        expected

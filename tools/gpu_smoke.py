@@ -1,0 +1,215 @@
+# Copyright (c) tstkd_plugin contributors.
+"""A few dozen iterations of every demo distillation on CUDA, with and
+without AMP, and a two-process run where two GPUs are visible.
+
+It installs nothing: run it in an environment that already has the stack.
+One line per run (passed/failed, iterations per second, peak GPU memory);
+the exit status is 1 if any run failed. Without CUDA it says so and exits
+0. Where mmcv has no compiled ops (mmcv-lite), detection is skipped (and
+said). The teachers are the configs' networks at their initial weights: it
+checks that training runs, not what it reaches.
+
+Example:
+    python tools/gpu_smoke.py                       # makes the demo data
+    python tools/gpu_smoke.py --data /path/to/demo  # data made elsewhere
+    python tools/gpu_smoke.py --tasks cls seg --iters 20
+"""
+import argparse
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import List, NamedTuple, Optional
+
+# run_demo lives next to this script (tools/ is on sys.path when run)
+from run_demo import CONFIGS, REPO, TASKS, prepare_data  # noqa: I001
+
+DEMO_PREFIX = 'data/demo'
+
+
+class SmokeRun(NamedTuple):
+    """One run of the plan: a demo config, with AMP or not, on one GPU or
+    on two processes."""
+    task: str
+    method: str
+    config: str
+    amp: bool
+    processes: int = 1
+
+    @property
+    def name(self) -> str:
+        precision = 'amp' if self.amp else 'fp32'
+        return f'{self.task} {self.method} {precision} x{self.processes}'
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--data', help='demo data made elsewhere (the '
+                        'folder tools/make_demo_data.py --out wrote); made '
+                        'under --work-dir if not given')
+    parser.add_argument('--work-dir', help='default: a temporary folder')
+    parser.add_argument('--tasks', nargs='+', choices=sorted(TASKS),
+                        default=sorted(TASKS))
+    parser.add_argument('--iters', type=int, default=30,
+                        help='training iterations per run (default 30; at '
+                        'most one epoch of an epoch-based config)')
+    args = parser.parse_args(argv)
+    if args.iters < 10:
+        parser.error('--iters: at least 10 (the first 5 are not timed)')
+    if args.data is not None and not osp.isdir(osp.join(args.data, 'cls')):
+        parser.error(f'--data {args.data}: expected the demo data folder '
+                     '(with cls/, det/, seg/)')
+    return args
+
+
+def mmcv_has_ops() -> bool:
+    try:
+        from mmcv.ops import nms  # noqa: F401
+    except (ImportError, OSError):
+        return False
+    return True
+
+
+def plan(tasks: List[str], has_ops: bool, gpus: int) -> List[SmokeRun]:
+    """Every distillation method of ``tasks`` with and without AMP (no
+    detection without mmcv ops), then one two-process run per task on two
+    GPUs."""
+    runs = []
+    for task in tasks:
+        if task == 'det' and not has_ops:
+            continue
+        methods = {m: c for m, c in TASKS[task]['students'].items()
+                   if m != 'alone'}
+        for method, config in methods.items():
+            runs += [SmokeRun(task, method, config, amp)
+                     for amp in (False, True)]
+        if gpus >= 2:
+            # the composition where there is one: the most optimizers
+            method = 'TST+SoKD+DIST' if 'TST+SoKD+DIST' in methods \
+                else 'SoKD+KD'
+            runs.append(SmokeRun(task, method, methods[method], False, 2))
+    return runs
+
+
+def point_at_data(dataset: dict, data: str) -> None:
+    """The train dataset (or the datasets it wraps) read from ``data``."""
+    root = dataset.get('data_root')
+    if isinstance(root, str) and root.startswith(DEMO_PREFIX):
+        dataset['data_root'] = data + root[len(DEMO_PREFIX):]
+    for key in ('dataset', 'datasets'):
+        inner = dataset.get(key)
+        for child in inner if isinstance(inner, list) else [inner]:
+            if isinstance(child, dict):
+                point_at_data(child, data)
+
+
+def smoke_cfg(run: SmokeRun, data: str, work_dir: str, iters: int):
+    """The run's config: ``iters`` training iterations (fewer if the
+    config's epoch is shorter), no validation, a stand-in teacher (the
+    teacher network at its initial weights)."""
+    import torch
+    from mmengine.config import Config
+    from mmrazor.registry import MODELS
+
+    from tstkd_plugin.apis import enable_amp
+
+    cfg = Config.fromfile(osp.join(CONFIGS, run.config))
+    cfg.work_dir = work_dir
+    cfg.launcher = 'pytorch' if run.processes > 1 else 'none'
+    point_at_data(cfg.train_dataloader.dataset, data)
+    per_step = cfg.train_dataloader.batch_size * run.processes
+    if cfg.train_cfg.get('by_epoch', True) and 'max_epochs' in cfg.train_cfg:
+        cfg.train_cfg.max_epochs = 1
+        cfg.train_dataloader.dataset.indices = iters * per_step
+    else:
+        cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = 10**9
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    cfg.param_scheduler = None
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=10**9, save_last=False)
+    cfg.log_level = 'WARNING'
+    teacher = osp.join(work_dir, 'teacher.pth')
+    os.makedirs(work_dir, exist_ok=True)
+    torch.save({'state_dict': MODELS.build(cfg.model.teacher).state_dict()},
+               teacher)
+    cfg.model.teacher_ckpt = teacher
+    if run.amp:
+        enable_amp(cfg)
+    return cfg
+
+
+def run_here(cfg) -> str:
+    """Train in this process; iterations per second and peak memory."""
+    import torch
+
+    from tstkd_plugin.apis import build_runner
+
+    torch.cuda.reset_peak_memory_stats()
+    runner = build_runner(cfg)
+    runner.train()
+    times = runner.message_hub.get_scalar('train/time').data[0]
+    times = times[5:] if len(times) > 5 else times  # warm-up left out
+    peak = torch.cuda.max_memory_allocated() / 2**30
+    return (f'{runner.iter:4d} iters {1 / statistics.median(times):7.1f} '
+            f'it/s  peak {peak:5.2f} GiB')
+
+
+def run_two_processes(cfg, work_dir: str, iters: int) -> str:
+    """tools/dist_train.sh with 2 processes; iterations per second of the
+    whole command (start-up included)."""
+    config = osp.join(work_dir, 'smoke_config.py')
+    cfg.dump(config)
+    env = dict(os.environ, PYTHON=sys.executable)
+    start = time.perf_counter()
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir],
+        cwd=REPO, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if result.returncode:
+        tail = (result.stdout + result.stderr).strip().splitlines()[-3:]
+        raise RuntimeError(f'exit {result.returncode}: ' + ' | '.join(tail))
+    return f'{iters / wall:7.1f} it/s (wall, start-up included)'
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    import torch
+    if not torch.cuda.is_available():
+        print('gpu_smoke: no CUDA device visible (torch '
+              f'{torch.__version__}); nothing was run')
+        return 0
+    import tstkd_plugin  # noqa: F401  (registers the plugin)
+    work = args.work_dir or tempfile.mkdtemp(prefix='gpu_smoke_')
+    data = args.data or osp.join(work, 'demo_data')
+    if args.data is None:
+        prepare_data(data, reuse=True)
+    has_ops, gpus = mmcv_has_ops(), torch.cuda.device_count()
+    if 'det' in args.tasks and not has_ops:
+        print('gpu_smoke: mmcv has no compiled ops (mmcv-lite?): detection '
+              'skipped')
+    if gpus < 2:
+        print(f'gpu_smoke: {gpus} GPU visible: no two-process run')
+    failures = 0
+    for i, run in enumerate(plan(args.tasks, has_ops, gpus)):
+        work_dir = osp.join(work, f'{i:02d}')
+        try:
+            cfg = smoke_cfg(run, data, work_dir, args.iters)
+            result = run_here(cfg) if run.processes == 1 else \
+                run_two_processes(cfg, work_dir, args.iters)
+            print(f'passed  {run.name:32s} {result}', flush=True)
+        except Exception as error:  # one line per run, then go on
+            failures += 1
+            message = str(error).strip().splitlines()
+            print(f'FAILED  {run.name:32s} {type(error).__name__}: '
+                  f'{message[0] if message else ""}', flush=True)
+    print(f'gpu_smoke: {failures} failed; work dir {work}')
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
