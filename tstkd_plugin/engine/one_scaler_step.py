@@ -24,11 +24,12 @@ def step_on_one_backward(owner: OptimWrapper,
             that the same backward pass reached.
     """
     wrappers = [owner, *others]
-    scaler = getattr(owner, 'loss_scaler', None)
-    if not isinstance(owner, AmpOptimWrapper) or not scaler.is_enabled():
+    if not isinstance(owner, AmpOptimWrapper) or \
+            not owner.loss_scaler.is_enabled():
         for wrapper in wrappers:
             wrapper.step()
         return
+    scaler = owner.loss_scaler
     for wrapper in wrappers:
         scaler.unscale_(wrapper.optimizer)
     grads = [
