@@ -152,10 +152,12 @@ def test_residual_geometry_is_refused_for_dense_tasks(demo_data, tmp_path):
         MODELS.build(cfg.model)
 
 
-def _dense_runner(config, demo_data, tmp_path, samples):
+def _dense_runner(config, demo_data, tmp_path, samples, ops=None):
     cfg = small_run_cfg(osp.join(REPO, config), demo_data,
                         str(tmp_path / 'w'), train_samples=samples)
     cfg.model.teacher_ckpt = None
+    if ops is not None:
+        cfg.model.augmenter.update(ops=ops, num_ops=len(ops))
     cfg.custom_hooks = []
     runner = Runner.from_cfg(cfg)
     loader = runner.build_dataloader(cfg.train_dataloader)
@@ -168,17 +170,24 @@ def _dense_runner(config, demo_data, tmp_path, samples):
 def test_dense_augmenter_step_lowers_its_objective(config, demo_data,
                                                    tmp_path):
     """Teacher task losses + the student's turned-around losses go down
-    on the demo data, for fixed draws of ops, signs and gates."""
-    runner, optim, batches = _dense_runner(config, demo_data, tmp_path, 8)
+    on the demo data, for fixed draws of ops, signs and gates.
+
+    Colour ops only: a warp also moves the boxes and label maps, a change
+    of the objective the gradient does not see (the targets follow the
+    detached matrix), so a step may raise it; that the targets follow is
+    tested above."""
+    runner, optim, batches = _dense_runner(
+        config, demo_data, tmp_path, 8,
+        ops=['Brightness', 'Color', 'Contrast', 'Sharpness'])
     model = runner.model
     # untrained nets: small gradients (~1e-3), hence a large step
     optim['augmenter'].optimizer.param_groups[0]['lr'] = 5.0
 
     def objective():
-        torch.manual_seed(1)
         total = 0.0
         with torch.no_grad():
             for batch in batches:
+                torch.manual_seed(1)
                 data = model.data_preprocessor(batch, True)
                 x, samples = model.augment(model.augmenter, data['inputs'],
                                            data['data_samples'])
@@ -199,7 +208,9 @@ def test_dense_augmenter_step_lowers_its_objective(config, demo_data,
     assert any(k.startswith('augmenter.teacher.') for k in log)
     assert any(k.startswith('augmenter.student_negative.') for k in log)
     after = objective()
-    assert after < before - 1e-3, (before, after)
+    # the draws are fixed, so any rise is a wrong gradient (the untrained
+    # segmenter barely reacts to colour: its objective falls by ~1e-6)
+    assert after < before, (before, after)
     assert not torch.equal(probs, model.augmenter.probability_logits)
 
 

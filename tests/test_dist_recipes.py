@@ -286,7 +286,7 @@ def test_bad_teacher_stages_are_named(stages, demo_data, tmp_path):
 # pipeline, shared/specs/TST.md, Cityscapes row; SoKD has no segmentation
 # reference and keeps mmseg's 4 x 2 recipe) and take DIST's loss with it.
 DERIVED_CITYSCAPES = [
-    'tst/mmseg/tst_dist_logits_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_'
+    'tst/mmseg/tst_dist_logits_pspnet_r101-d8_pspnet_r18-d8_4xb4-80k_'
     'cityscapes-512x1024.py',
     'sokd/mmseg/sokd_dist_logits_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_'
     'cityscapes-512x1024.py',

@@ -87,6 +87,25 @@ def learning_rate_option(factor: float) -> Callable[[str, str], List[str]]:
     return options
 
 
+# TSTPhaseHook is the TST configs' first custom hook
+TST_VARIANTS = {
+    'sample-gates': ['model.augmenter.gate=sample'],
+    'signed-magnitudes': ['model.augmenter.signed=True'],
+    'no-plateau-decay-no-fresh-optimizer': [
+        'custom_hooks.0.plateau_decay=None',
+        'custom_hooks.0.fresh_optimizer=False'],
+}
+
+
+def tst_variant_option(data: str, fraction: float, overrides: List[str]
+                       ) -> Callable[[str, str], List[str]]:
+    """Overrides training on ``fraction`` of the data, and ``overrides`` for
+    TST+KD only."""
+    subset = data_fraction_option(data, fraction)
+    return lambda task, label: subset(task, label) + (
+        overrides if label == 'TST+KD' else [])
+
+
 def ablations(data: str) -> Dict[str, dict]:
     """name -> task, methods (with 'vanilla KD'), seeds and a function
     giving the students' overrides (made when called: it may write data)."""
@@ -95,6 +114,14 @@ def ablations(data: str) -> Dict[str, dict]:
             task='cls', seeds=[0, 1, 2],
             methods=['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD'],
             options=lambda: data_fraction_option(data, 0.1)),
+        # TST's reference policy (the defaults) against each of our former
+        # choices, on the same 10 % data; KD's runs are cls-10pct-data's
+        **{f'cls-10pct-tst-{name}': dict(
+            task='cls', seeds=[0, 1, 2], methods=['vanilla KD', 'TST+KD'],
+            shared_runs=('cls-10pct-data', ['vanilla KD']),
+            options=lambda overrides=overrides: tst_variant_option(
+                data, 0.1, overrides))
+           for name, overrides in TST_VARIANTS.items()},
         'seg-teacher-lr': dict(
             task='seg', seeds=[0],
             methods=['alone', 'vanilla KD', 'DIST', 'SoKD+KD'],
@@ -156,6 +183,11 @@ def main() -> None:
             f'{m.replace(" ", "_")}_seed{s}'
             for m in spec['methods'] for s in spec['seeds']]
         link_runs(args.teachers, root, task, same)
+        if 'shared_runs' in spec:  # the same overrides: the same runs
+            source, methods = spec['shared_runs']
+            link_runs(osp.join(args.work_dir, source), root, task, [
+                f'{m.replace(" ", "_")}_seed{s}'
+                for m in methods for s in spec['seeds']])
         _, runs = train_tasks({task: (spec['seeds'], spec['methods'])}, root,
                               reuse=True, jobs=args.jobs,
                               student_options=options)[task]

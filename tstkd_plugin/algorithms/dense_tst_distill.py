@@ -1,6 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
 import contextlib
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.structures import BaseDataElement
@@ -65,6 +65,12 @@ class DenseTSTDistill(TSTDistill):
             dropped (pixels). Defaults to 2.0.
         ignore_index (int): Label of warped-in area in label maps. Defaults
             to 255.
+        logit_clamp (float, optional): As :class:`TSTDistill`'s. Defaults to
+            10, the reference's in detection and segmentation.
+        teacher_loss_keys (Sequence[str], optional): Keep only the teacher's
+            task losses whose name contains one of these in the augmenter
+            objective (the reference's Cascade teacher: ``('rpn', )``).
+            Defaults to None: all of them.
         **kwargs: The arguments of :class:`TSTDistill`.
     """
 
@@ -74,8 +80,11 @@ class DenseTSTDistill(TSTDistill):
                  regression_clip: float = 1.0,
                  min_box_size: float = 2.0,
                  ignore_index: int = 255,
+                 logit_clamp: Optional[float] = 10.0,
+                 teacher_loss_keys: Optional[Sequence[str]] = None,
                  **kwargs) -> None:
-        super().__init__(augmenter=augmenter, **kwargs)
+        super().__init__(
+            augmenter=augmenter, logit_clamp=logit_clamp, **kwargs)
         if self.augmenter.geometry != 'compose' and \
                 self.augmenter.has_geometric_ops:
             raise ValueError(
@@ -90,6 +99,12 @@ class DenseTSTDistill(TSTDistill):
         self.regression_clip = regression_clip
         self.min_box_size = min_box_size
         self.ignore_index = ignore_index
+        if teacher_loss_keys is not None and (
+                isinstance(teacher_loss_keys, str) or not teacher_loss_keys):
+            raise ValueError('model.teacher_loss_keys: expected a non-empty '
+                             f'list of names, got {teacher_loss_keys!r}')
+        self.teacher_loss_keys = None if teacher_loss_keys is None else \
+            tuple(teacher_loss_keys)
 
     @classmethod
     def augmenter_config(cls, augmenter: dict,
@@ -117,8 +132,14 @@ class DenseTSTDistill(TSTDistill):
         losses = {}
         with without_mask_head(teacher, samples):
             for name, value in teacher.loss(augmented, samples).items():
-                if 'loss' in name:
+                if 'loss' in name and (
+                        self.teacher_loss_keys is None or
+                        any(k in name for k in self.teacher_loss_keys)):
                     losses[f'teacher.{name}'] = _total(value)
+        if not losses:
+            raise ValueError(
+                f'model.teacher_loss_keys: {self.teacher_loss_keys} match '
+                "none of the teacher's losses")
         for name, value in student.loss(augmented, samples).items():
             if 'loss' not in name:
                 continue

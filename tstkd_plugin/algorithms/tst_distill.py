@@ -1,6 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
 import contextlib
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -64,6 +64,10 @@ class TSTDistill(CheckedSingleTeacherDistill):
         augmenter (dict): Config of the augmenter (``LearnableAugment``).
             Its ``mean``/``std`` default to the data preprocessor's.
         eps (float): In the bounded student term. Defaults to 1e-6.
+        logit_clamp (float, optional): After each augmenter step, clamp the
+            augmenter's probability and magnitude logits to [-c, c] (the
+            reference does, with 10, in detection and segmentation only).
+            Defaults to None: no clamp, as the reference's classification.
         **kwargs: The arguments of ``CheckedSingleTeacherDistill``.
     """
 
@@ -71,8 +75,16 @@ class TSTDistill(CheckedSingleTeacherDistill):
     # kept out of auto_scale_lr (tstkd_plugin/engine/auto_scale_lr.py)
     FIXED_LR_OPTIMIZERS = ('augmenter', )
 
-    def __init__(self, augmenter: dict, eps: float = 1e-6, **kwargs) -> None:
+    def __init__(self,
+                 augmenter: dict,
+                 eps: float = 1e-6,
+                 logit_clamp: Optional[float] = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
+        if logit_clamp is not None and not logit_clamp > 0:
+            raise ValueError(f'model.logit_clamp: expected > 0 or None, got '
+                             f'{logit_clamp}')
+        self.logit_clamp = logit_clamp
         self.augmenter = build_named(
             self.augmenter_config(augmenter, self.data_preprocessor),
             'model.augmenter')
@@ -136,9 +148,10 @@ class TSTDistill(CheckedSingleTeacherDistill):
                                          samples)
         parsed, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(parsed)
-        with torch.no_grad():  # as the reference: logits stay in [-10, 10]
-            for param in unwrap(self.augmenter).parameters():
-                param.clamp_(-10.0, 10.0)
+        if self.logit_clamp is not None:
+            with torch.no_grad():
+                for param in unwrap(self.augmenter).parameters():
+                    param.clamp_(-self.logit_clamp, self.logit_clamp)
         return add_prefix(log_vars, 'augmenter')
 
     def augment(self, augmenter: nn.Module, inputs: torch.Tensor,

@@ -13,9 +13,24 @@ from typing import Dict
 
 import torch
 
-from .augment_ops import (AugmentOp, OpResult, _geometric, rotate_matrix,
-                          shear_x_matrix, shear_y_matrix, translate_x_matrix,
-                          translate_y_matrix)
+from .augment_ops import (AugmentOp, OpResult, _about_center, _geometric,
+                          rotate_matrix, shear_x_matrix, shear_y_matrix,
+                          translate_x_matrix, translate_y_matrix)
+
+
+# Features are sheared about their centre (TST's image shears follow
+# AutoAugment's top-left origin): a feature map has no privileged corner.
+def centred_shear_x_matrix(hw, m, sign) -> torch.Tensor:
+    return _about_center(shear_x_matrix(hw, m, sign), hw)
+
+
+def centred_shear_y_matrix(hw, m, sign) -> torch.Tensor:
+    return _about_center(shear_y_matrix(hw, m, sign), hw)
+
+
+def clockwise_rotate_matrix(hw, m, sign) -> torch.Tensor:
+    # clockwise on screen for a positive sign (the sign is drawn at random)
+    return rotate_matrix(hw, m, -sign)
 
 
 def _magnitude_straight_through(out: torch.Tensor,
@@ -60,11 +75,11 @@ def channel_drop(x, m, sign, max_rate: float = 0.5) -> OpResult:
 
 # The operations of SoKD's feature augmentation (the spec's list).
 FEATURE_OPS: Dict[str, AugmentOp] = {
-    'ShearX': _geometric(shear_x_matrix),
-    'ShearY': _geometric(shear_y_matrix),
+    'ShearX': _geometric(centred_shear_x_matrix),
+    'ShearY': _geometric(centred_shear_y_matrix),
     'TranslateX': _geometric(translate_x_matrix),
     'TranslateY': _geometric(translate_y_matrix),
-    'Rotate': _geometric(rotate_matrix),
+    'Rotate': _geometric(clockwise_rotate_matrix),
     'Cutout': AugmentOp(feature_cutout, True),
     'GaussianNoise': AugmentOp(gaussian_noise, True),
     'ChannelShuffle': AugmentOp(channel_shuffle, False),

@@ -1,4 +1,5 @@
 # Copyright (c) tstkd_plugin contributors.
+from functools import partial
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -48,16 +49,21 @@ class LearnedPolicy:
 class LearnableAugment(LearnedPolicy, nn.Module):
     """TST's learnable data augmentation with a prior set of operations.
 
-    Each call picks ``num_ops`` of the operations at random; each picked op
-    i is gated per sample by a relaxed Bernoulli sample ``g_i`` (logit
-    ``probability_logits[i]``, temperature ``temperature``) and the ops are
-    combined as a residual sum, ``x + sum_i g_i * (T_i(x, m_i) - x)``, with
-    ``m_i = sigmoid(magnitude_logits[i])`` scaled to the op's AutoAugment
-    range and a random sign per sample. Gradients reach every probability
-    and every magnitude (closed-form ops, straight-through where an op has no
-    useful gradient). The probability logit is the Bernoulli logit itself
-    (the reference fed its sigmoid instead, pinning the probability between
-    0.5 and 0.73).
+    Each call picks ``num_ops`` of the operations at random for the batch;
+    each picked op i is gated by a relaxed Bernoulli sample ``g_i`` (logit
+    ``probability_logits[i]``, temperature ``temperature``), one for the
+    batch (``gate='batch'``, the reference) or one per sample
+    (``gate='sample'``), and the ops are combined as a residual sum,
+    ``x + sum_i g_i * (T_i(x, m_i) - x)``, with ``m_i =
+    sigmoid(magnitude_logits[i])`` scaled to the op's AutoAugment range. The
+    magnitude acts in one direction (brighter, more contrast, a positive
+    shear, ...: the reference) or, with ``signed=True``, with a random sign
+    per sample. Gradients reach every probability and every magnitude
+    (closed-form ops, straight-through where an op has no useful gradient).
+    The probability logit is the Bernoulli logit itself (the reference fed
+    its sigmoid instead, pinning the probability between 0.5 and 0.73).
+    Warps and the cutout fill with the mean colour (``mean``), which is 0
+    after normalisation, as in the reference.
 
     It works on normalised batches (the data preprocessor's output): it
     undoes ``mean``/``std``, augments in [0, 1] and normalises again. The
@@ -88,9 +94,19 @@ class LearnableAugment(LearnedPolicy, nn.Module):
             ops or per op name. Defaults to 0.5.
         geometry (str): ``'residual'`` or ``'compose'`` (above). Defaults to
             ``'residual'``.
+        gate (str): ``'batch'`` (one gate per op for the batch, the
+            reference) or ``'sample'`` (one per sample). Defaults to
+            ``'batch'``.
+        signed (bool): Whether each sample draws the direction of every
+            magnitude at random; the reference's magnitudes act in one
+            direction. Defaults to False.
+        cutout_size (float): Side of the cutout square as a fraction of the
+            image's shorter side (the reference: the side, 1.0, on CIFAR and
+            ImageNet). Defaults to 1.0.
     """
 
     GEOMETRY_MODES = ('residual', 'compose')
+    GATE_MODES = ('batch', 'sample')
 
     def __init__(self,
                  ops: Optional[Sequence[str]] = None,
@@ -100,12 +116,26 @@ class LearnableAugment(LearnedPolicy, nn.Module):
                  std: Sequence[float] = (58.395, 57.12, 57.375),
                  init_probability=0.5,
                  init_magnitude=0.5,
-                 geometry: str = 'residual') -> None:
+                 geometry: str = 'residual',
+                 gate: str = 'batch',
+                 signed: bool = False,
+                 cutout_size: float = 1.0) -> None:
         super().__init__()
         if geometry not in self.GEOMETRY_MODES:
             raise ValueError(f'geometry: expected one of '
                              f'{self.GEOMETRY_MODES}, got {geometry!r}')
+        if gate not in self.GATE_MODES:
+            raise ValueError(f'gate: expected one of {self.GATE_MODES}, '
+                             f'got {gate!r}')
+        if not isinstance(signed, bool):
+            raise ValueError(f'signed: expected a bool, got {signed!r}')
+        if not 0 < cutout_size <= 1:
+            raise ValueError(f'cutout_size: expected a fraction in (0, 1], '
+                             f'got {cutout_size}')
         self.geometry = geometry
+        self.gate = gate
+        self.signed = signed
+        self.cutout_size = cutout_size
         self.op_names: List[str] = list(ops or AUGMENT_OPS)
         unknown = [n for n in self.op_names if n not in AUGMENT_OPS]
         if unknown:
@@ -163,7 +193,12 @@ class LearnableAugment(LearnedPolicy, nn.Module):
         if image_hw is not None and self.geometry != 'compose':
             raise ValueError("image_hw: padded batches need geometry="
                              "'compose'")
-        x = (inputs * self.std + self.mean) / 255.0
+        # clamped: batches that do not come from [0, 1] images (and rounding
+        # at 0) would leave the ops' domain
+        x = ((inputs * self.std + self.mean) / 255.0).clamp(0, 1)
+        fill = self.mean / 255.0
+        shared = self.gate == 'batch'
+        draws = 1 if shared else x.shape[0]
         if op_names is None:
             picked = torch.randperm(len(self.op_names))[:self.num_ops]
             op_names = [self.op_names[i] for i in picked.tolist()]
@@ -179,23 +214,27 @@ class LearnableAugment(LearnedPolicy, nn.Module):
             index = self.op_names.index(name)
             gate = RelaxedBernoulli(
                 torch.tensor(self.temperature, device=x.device),
-                logits=self.probability_logits[index].expand(batch)).rsample()
+                logits=self.probability_logits[index].expand(draws)
+            ).rsample().expand(batch)
             magnitude = self.magnitude(name) if op.has_magnitude else \
                 x.new_zeros(())
-            sign = torch.randint(0, 2, (batch, ), device=x.device) * 2.0 - 1
+            sign = torch.randint(0, 2, (batch, ), device=x.device) * 2.0 - 1 \
+                if self.signed else x.new_ones(batch)
             self.last_gates[name] = gate.detach()
             if compose and op.geometric:
                 affine = op.matrix_fn(hw, magnitude, sign)
                 matrix = (eye + gate.view(-1, 1, 1) * (affine - eye)) @ matrix
                 self.last_affine[name] = affine.detach()
                 continue
-            transformed, affine = op.fn(x, magnitude, sign)
+            fn = partial(op.fn, size=self.cutout_size) if name == 'Cutout' \
+                else op.fn
+            transformed, affine = fn(x, magnitude, sign, fill, shared)
             out = out + gate.view(-1, 1, 1, 1) * (transformed - x)
             if affine is not None:
                 self.last_affine[name] = affine.detach()
         out = out.clamp(0, 1)
         if compose:
-            out = warp(out, matrix)
+            out = warp(out, matrix, fill)
             self.last_matrix = matrix.detach()
             if image_hw is not None:
                 out = torch.where(_inside(hw, out.shape[-2:]), out, x)

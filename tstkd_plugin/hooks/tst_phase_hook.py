@@ -3,6 +3,8 @@ import os.path as osp
 from typing import Iterable, Optional, Sequence
 
 import torch
+from mmengine.dist import all_reduce
+from mmengine.dist.utils import get_comm_device
 from mmengine.hooks import Hook
 from mmengine.runner import EpochBasedTrainLoop
 
@@ -10,6 +12,15 @@ from ..registry import HOOKS
 from ..utils import unwrap
 
 DATA_BATCH = Optional[dict]
+
+
+def all_reduce_mean(value: float) -> float:
+    """The mean of ``value`` over the ranks (itself without a process
+    group)."""
+    tensor = torch.tensor(float(value), dtype=torch.float64,
+                          device=get_comm_device())
+    all_reduce(tensor, op='mean')
+    return tensor.item()
 
 
 @HOOKS.register_module()
@@ -22,6 +33,15 @@ class TSTPhaseHook(Hook):
     teacher and student stay frozen; then the student continues. Augmenter
     steps do not count as student iterations, so the student's schedule and
     logs are those of a run without TST.
+
+    As the reference, each phase starts with a fresh augmenter optimizer
+    (``fresh_optimizer``: its state, such as SGD's momentum, is dropped, its
+    learning rate set back to the configured one and an AMP loss scale to
+    its initial value), and after each pass the learning rate is decayed
+    when the pass's mean augmenter loss has reached a plateau
+    (``plateau_decay``, the reference's ALRS): by ``factor`` when it fell
+    by less than ``min_drop`` and by less than ``min_relative_drop`` of the
+    previous pass's (the first pass of a phase compares with nothing).
 
     After each pass a checkpoint ``augment_<at>_pass<k>.pth`` is written and
     becomes the one ``--resume`` picks: an interrupted phase resumes with the
@@ -39,7 +59,15 @@ class TSTPhaseHook(Hook):
             the length of the training dataloader.
         save_checkpoint (bool): Whether to write a checkpoint after each
             pass. Defaults to True.
+        fresh_optimizer (bool): Whether each phase starts with a fresh
+            augmenter optimizer. Defaults to True (the reference).
+        plateau_decay (dict, optional): ``factor``, ``min_drop`` and
+            ``min_relative_drop`` of the decay on plateaus, or None for a
+            constant learning rate. Defaults to the reference's ALRS,
+            ``dict(factor=0.9, min_drop=0.02, min_relative_drop=0.02)``.
     """
+
+    PLATEAU_KEYS = ('factor', 'min_drop', 'min_relative_drop')
 
     priority = 'LOW'
 
@@ -48,7 +76,11 @@ class TSTPhaseHook(Hook):
                  augment_iters: Optional[Sequence[int]] = None,
                  passes: int = 1,
                  iters_per_pass: Optional[int] = None,
-                 save_checkpoint: bool = True) -> None:
+                 save_checkpoint: bool = True,
+                 fresh_optimizer: bool = True,
+                 plateau_decay: Optional[dict] = dict(
+                     factor=0.9, min_drop=0.02,
+                     min_relative_drop=0.02)) -> None:
         if (augment_epochs is None) == (augment_iters is None):
             raise ValueError('TSTPhaseHook: set exactly one of '
                              'augment_epochs and augment_iters')
@@ -66,17 +98,47 @@ class TSTPhaseHook(Hook):
         if iters_per_pass is not None and iters_per_pass < 1:
             raise ValueError('TSTPhaseHook.iters_per_pass: expected >= 1, '
                              f'got {iters_per_pass}')
+        if plateau_decay is not None:
+            plateau_decay = dict(plateau_decay)
+            if set(plateau_decay) != set(self.PLATEAU_KEYS):
+                raise ValueError(
+                    f'TSTPhaseHook.plateau_decay: expected the keys '
+                    f'{self.PLATEAU_KEYS}, got {sorted(plateau_decay)}')
+            if not 0 < plateau_decay['factor'] <= 1:
+                raise ValueError('TSTPhaseHook.plateau_decay.factor: '
+                                 'expected a value in (0, 1], got '
+                                 f"{plateau_decay['factor']}")
         self.by_epoch = augment_epochs is not None
         self.points = points
         self.passes = passes
         self.iters_per_pass = iters_per_pass
         self.save_checkpoint = save_checkpoint
-        # progress of the current phase: (its point, passes done)
+        self.fresh_optimizer = fresh_optimizer
+        self.plateau_decay = plateau_decay
+        # progress of the current phase: its point, passes done and the
+        # last pass's mean loss (what the plateau test compares with)
         self.phase_at: Optional[int] = None
         self.passes_done = 0
+        self.last_pass_loss: Optional[float] = None
+        self._fresh_state: Optional[dict] = None
         self._saving_phase = False
 
     # -- schedule -----------------------------------------------------------
+    def before_run(self, runner) -> None:
+        # before any resume: the configured learning rates and loss scale
+        wrapper = self._augmenter_wrapper(runner)
+        if wrapper is None:
+            return  # not a TST run; before_train says so
+        scaler = getattr(wrapper, 'loss_scaler', None)
+        self._fresh_state = dict(
+            lrs=[g['lr'] for g in wrapper.optimizer.param_groups],
+            scaler=None if scaler is None else scaler.state_dict())
+
+    @staticmethod
+    def _augmenter_wrapper(runner):
+        wrappers = getattr(runner.optim_wrapper, 'optim_wrappers', {})
+        return wrappers.get('augmenter')
+
     def before_train(self, runner) -> None:
         algorithm = self._algorithm(runner)
         if not hasattr(algorithm, 'augmenter_phase'):
@@ -121,6 +183,9 @@ class TSTPhaseHook(Hook):
             return  # already done (resumed right after it)
         if self.phase_at != at:
             self.phase_at, self.passes_done = at, 0
+            self.last_pass_loss = None
+            if self.fresh_optimizer:
+                self._renew_optimizer(runner)
         algorithm = self._algorithm(runner)
         algorithm.augmenter_phase.fill_(True)
         try:
@@ -137,17 +202,50 @@ class TSTPhaseHook(Hook):
                         sums[key] = sums.get(key, 0.0) + float(value)
                     steps += 1
                 self.passes_done += 1
-                means = ', '.join(f'{k}: {v / max(steps, 1):.4f}'
-                                  for k, v in sums.items())
+                means = {k: v / max(steps, 1) for k, v in sums.items()}
                 runner.logger.info(
                     f'TST augmenter phase at {self._unit} {at}: pass '
                     f'{self.passes_done}/{self.passes}, {steps} steps, '
-                    f'mean {means}')
+                    'mean ' + ', '.join(f'{k}: {v:.4f}'
+                                        for k, v in means.items()))
+                self._decay_on_plateau(runner, means.get('augmenter.loss'))
                 if self.save_checkpoint:
                     self._save(runner, at)
         finally:
             algorithm.augmenter_phase.fill_(False)
         self._log_policy(runner, algorithm)
+
+    def _renew_optimizer(self, runner) -> None:
+        """The reference re-creates the augmenter's optimizer, its lr
+        schedule and its grad scaler at the start of every phase."""
+        wrapper = self._augmenter_wrapper(runner)
+        optimizer = wrapper.optimizer
+        optimizer.state.clear()
+        for group, lr in zip(optimizer.param_groups, self._fresh_state['lrs']):
+            group['lr'] = lr
+        if self._fresh_state['scaler']:
+            wrapper.loss_scaler.load_state_dict(self._fresh_state['scaler'])
+
+    def _decay_on_plateau(self, runner, loss: Optional[float]) -> None:
+        if self.plateau_decay is None or loss is None:
+            return
+        # every rank decides on the mean over ranks: the augmenter's
+        # parameters and learning rate must stay identical
+        loss = all_reduce_mean(loss)
+        last, self.last_pass_loss = self.last_pass_loss, loss
+        if last is None:
+            return
+        drop = last - loss
+        relative = abs(drop / last) if last != 0 else float('inf')
+        if drop < self.plateau_decay['min_drop'] and \
+                relative < self.plateau_decay['min_relative_drop']:
+            groups = self._augmenter_wrapper(runner).optimizer.param_groups
+            for group in groups:
+                group['lr'] *= self.plateau_decay['factor']
+            runner.logger.info(
+                f'TST augmenter loss on a plateau ({last:.4f} -> '
+                f'{loss:.4f}): lr x {self.plateau_decay["factor"]} = '
+                f'{groups[0]["lr"]:.3g}')
 
     @property
     def _unit(self) -> str:
@@ -186,7 +284,8 @@ class TSTPhaseHook(Hook):
     # -- checkpoints --------------------------------------------------------
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['tst_phase'] = dict(
-            phase_at=self.phase_at, passes_done=self.passes_done)
+            phase_at=self.phase_at, passes_done=self.passes_done,
+            last_pass_loss=self.last_pass_loss)
         if self._saving_phase:
             # mmengine stamps a checkpoint as if saved after the current
             # epoch/iteration; a phase runs before it, so resume there.
@@ -197,3 +296,4 @@ class TSTPhaseHook(Hook):
         if state is not None:
             self.phase_at = state['phase_at']
             self.passes_done = state['passes_done']
+            self.last_pass_loss = state.get('last_pass_loss')

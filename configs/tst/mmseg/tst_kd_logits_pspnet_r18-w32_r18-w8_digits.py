@@ -18,7 +18,7 @@ optim_wrapper = dict(
     _delete_=True,
     constructor='mmrazor.SeparateOptimWrapperConstructor',
     architecture=_base_.optim_wrapper,
-    augmenter=_base_.tst_augmenter_optim_wrapper)
+    augmenter=_base_.tst_dense_augmenter_optim_wrapper)
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
 custom_hooks = [
