@@ -198,3 +198,17 @@ def test_batch_gates_and_one_direction_by_default():
 def test_bad_draw_options_are_refused(kwargs, key):
     with pytest.raises(ValueError, match=key):
         LearnableAugment(**kwargs)
+
+
+@pytest.mark.parametrize('name', ['ShearX', 'ShearY', 'Rotate'])
+def test_feature_warps_act_about_the_centre(name):
+    """SoKD's feature ops keep their centred warps (a feature map has no
+    privileged corner), unlike the images' top-left AutoAugment shears."""
+    from tstkd_plugin.augment import FEATURE_OPS
+    x = torch.randn(2, 4, 9, 9)
+    out, _ = FEATURE_OPS[name].fn(x, torch.tensor(0.8), torch.ones(2))
+    assert torch.allclose(out[..., 4, 4], x[..., 4, 4], atol=1e-5)
+    image, _ = AUGMENT_OPS[name].fn(x[:, :3], torch.tensor(0.8),
+                                    torch.ones(2))
+    if name != 'Rotate':  # about the top-left corner: the centre moves
+        assert not torch.allclose(image[..., 4, 4], x[:, :3, 4, 4])

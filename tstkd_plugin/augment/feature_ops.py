@@ -20,16 +20,17 @@ from .augment_ops import (AugmentOp, OpResult, _about_center, _geometric,
 
 # Features are sheared about their centre (TST's image shears follow
 # AutoAugment's top-left origin): a feature map has no privileged corner.
+# Features draw every sign at random; these keep the directions the feature
+# ops have always had for a given sign (x' = x + 0.3 m y, clockwise).
 def centred_shear_x_matrix(hw, m, sign) -> torch.Tensor:
-    return _about_center(shear_x_matrix(hw, m, sign), hw)
+    return _about_center(shear_x_matrix(hw, m, -sign), hw)
 
 
 def centred_shear_y_matrix(hw, m, sign) -> torch.Tensor:
-    return _about_center(shear_y_matrix(hw, m, sign), hw)
+    return _about_center(shear_y_matrix(hw, m, -sign), hw)
 
 
 def clockwise_rotate_matrix(hw, m, sign) -> torch.Tensor:
-    # clockwise on screen for a positive sign (the sign is drawn at random)
     return rotate_matrix(hw, m, -sign)
 
 
