@@ -1,4 +1,8 @@
 # Copyright (c) tstkd_plugin contributors.
+# The network follows the CIFAR-100 definition of CRD (Tian et al.,
+# "Contrastive Representation Distillation", ICLR 2020;
+# github.com/HobbitLong/RepDistiller), which the distillation papers'
+# CIFAR-100 tables use.
 from typing import Tuple
 
 import torch
