@@ -131,8 +131,9 @@ DEVIATIONS = {
        'cifar100 (the same architectures and 240-epoch recipe)'
        for config in RECIPES if 'cifar100' in config},
     **{(config, 'teacher'): "mmpretrain's zoo weights: the reference loads "
-       "torchvision's (R34 73.31, R50 76.13), whose keys mmpretrain's "
-       'ResNet does not take' for config in RECIPES if 'in1k' in config},
+       "torchvision's (R34 73.31, R50 76.13), which mmpretrain's "
+       'torchvision_to_mmpretrain converter turns into a teacher_ckpt'
+       for config in RECIPES if 'in1k' in config},
     ('tst/mmpretrain/cifar100/tst_kd_resnet56_resnet20_cifar100.py',
      'dataset'): "the reference's HEAD trains on a 75 % subset of the "
     'training set, a leftover: the full set here (the paper trains on '

@@ -6,7 +6,8 @@
 # 0.9, nesterov, weight decay 1e-4, lr x 0.1 at epochs 40 and 70; KD tau 1,
 # weight 1; augmenter phases before epochs 10 and 25, 5 passes each.
 # Teacher: mmpretrain's zoo ResNet-34 (top-1 73.62; the reference's is
-# torchvision's, 73.31, whose keys mmpretrain does not load); the student
+# torchvision's, 73.31: convert it with mmpretrain's model converter and set
+# model.teacher_ckpt to use it); the student
 # alone (mmpretrain's recipe) 69.90. The reference repository publishes no
 # result table; the paper's ImageNet numbers are not restated here.
 _base_ = [
