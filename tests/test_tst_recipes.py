@@ -23,7 +23,8 @@ IMAGENET_TEACHERS = ('https://download.openmmlab.com/mmclassification/v0/'
 def cifar(stem, yaml, teacher, originals=128, lr=0.1, wd=1e-4,
           phases=(30, 90), passes=30, alpha=1.0):
     """The CIFAR-100 rows: 240 epochs, x0.1 at 150/180/210, SGD momentum
-    0.9 nesterov (train_for_sdakd.py), 1 GPU, KD T 4."""
+    0.9 nesterov (train_for_sdakd.py), 1 GPU, KD T 4, AMP with a dynamic
+    loss scale (``torch.cuda.amp.GradScaler()``) in both steps."""
     return (f'tst/mmpretrain/cifar100/tst_kd_{stem}_cifar100.py', dict(
         ref=CLS_REF + yaml, optimizer=('SGD', lr, 0.9, True, wd),
         originals_per_gpu=originals, gpus=1, epochs=240,
@@ -31,7 +32,7 @@ def cifar(stem, yaml, teacher, originals=128, lr=0.1, wd=1e-4,
         phases=None if phases is None else list(phases), passes=passes,
         kd={'loss_kd': ('KLDivergence', 4, alpha)},
         teacher=f'work_dirs/{teacher}_cifar100/epoch_240.pth',
-        amp_loss_scale=None, augmenter_clip=None, logit_clamp=None))
+        amp_loss_scale='dynamic', augmenter_clip=None, logit_clamp=None))
 
 
 def coco(config, yaml, kd, teacher, lr=0.01, wd=1e-4):
@@ -80,7 +81,8 @@ RECIPES = dict([
         gpus=8, epochs=100, milestones=[40, 70], accumulation=1,
         phases=[10, 25], passes=5, kd={'loss_kd': ('KLDivergence', 1, 1.0)},
         teacher=IMAGENET_TEACHERS +
-        'resnet34_8xb32_in1k_20210831-f257d4e6.pth', amp_loss_scale=None,
+        'resnet34_8xb32_in1k_20210831-f257d4e6.pth',
+        amp_loss_scale='dynamic',
         augmenter_clip=None, logit_clamp=None)),
     ('tst/mmpretrain/tst_kd_logits_resnet50_mobilenet-v1_8xb16_in1k.py',
      dict(ref=CLS_REF + 'resnet50_mobilenetv1_imagenet_diversify.yaml',
@@ -89,7 +91,8 @@ RECIPES = dict([
           phases=[10, 25], passes=5,
           kd={'loss_kd': ('KLDivergence', 1, 1.0)},
           teacher=IMAGENET_TEACHERS +
-          'resnet50_8xb32_in1k_20210831-ea4938fc.pth', amp_loss_scale=None,
+          'resnet50_8xb32_in1k_20210831-ea4938fc.pth',
+          amp_loss_scale='dynamic',
           augmenter_clip=None, logit_clamp=None)),
     coco('tst_kd_cls-branch_retinanet_x101-64x4d_r50_fpn_2x_coco.py',
          'osd_retinanet_x101-retinanet_r50_coco.py', _levels(['']),
@@ -163,6 +166,8 @@ def test_tst_paper_config_is_the_reference_recipe(config):
         kd=_kd_terms(cfg),
         amp_loss_scale=wrapper.get('loss_scale')
         if wrapper.get('type') == 'AmpOptimWrapper' else None,
+        augmenter_amp=cfg.optim_wrapper.augmenter.get('type') ==
+        'AmpOptimWrapper',
         augmenter_clip=(cfg.optim_wrapper.augmenter.get('clip_grad') or
                         {}).get('max_norm'),
         logit_clamp=cfg.model.get(
@@ -180,6 +185,8 @@ def test_tst_paper_config_is_the_reference_recipe(config):
     found['phases'] = hook.get('augment_epochs', hook.get('augment_iters'))
     found['passes'] = hook.get('passes')
     found['teacher'] = cfg.model.teacher_ckpt
+    expected = dict(expected,
+                    augmenter_amp=expected['amp_loss_scale'] is not None)
     differ = {key: (found[key], value) for key, value in expected.items()
               if key != 'ref' and found[key] != value}
     assert not differ, f'{config} (reference: {expected["ref"]}): ' + \

@@ -34,11 +34,17 @@ train_dataloader = dict(batch_size=128)
 optim_wrapper = dict(
     _delete_=True,
     constructor='mmrazor.SeparateOptimWrapperConstructor',
+    # AMP in both steps, as the reference (torch.cuda.amp, dynamic scale)
     architecture=dict(
+        type='AmpOptimWrapper',
+        loss_scale='dynamic',
         optimizer=dict(
             type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4,
             nesterov=True)),
-    augmenter=_base_.tst_augmenter_optim_wrapper)
+    augmenter=dict(
+        _base_.tst_augmenter_optim_wrapper,
+        type='AmpOptimWrapper',
+        loss_scale='dynamic'))
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
 custom_hooks = [
