@@ -357,6 +357,10 @@ def test_augmenter_phase_pushes_the_student_wrong_not_the_teacher(
     cfg.model.architecture.init_cfg = dict(type='Pretrained',
                                            checkpoint=student)
     cfg.optim_wrapper.augmenter.optimizer.lr = 0.1
+    # a gate per image: the three passes then measure the objective's
+    # direction on any stack; with one gate per batch it rests on a few
+    # draws (torch 2.1's for this seed saturated: 3.552 -> 3.551)
+    cfg.model.augmenter.gate = 'sample'
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
     model = runner.model
