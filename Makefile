@@ -1,21 +1,27 @@
 # The two commands of the README: `make demo` (main job) and `make test`.
 # Each creates or refreshes .venv/ with the pinned stack first.
 # `make test-oldest` runs the suite on the oldest supported stack
-# (.venv-oldest/, torch 2.1.2); CI runs both test targets.
+# (.venv-oldest/, torch 2.1.2); `make lint` runs flake8, isort and yapf
+# (settings in setup.cfg). CI runs lint, then both test targets.
 VENV := .venv
 PY := $(VENV)/bin/python
 PY_OLDEST := .venv-oldest/bin/python
 
-.PHONY: env env-oldest demo test test-oldest clean-env
+.PHONY: env env-oldest demo lint test test-oldest clean-env
 
 env:
-	bash tools/setup_env.sh
+	bash tools/misc/setup_env.sh
 
 env-oldest:
-	bash tools/setup_env.sh oldest
+	bash tools/misc/setup_env.sh oldest
 
 demo: env
-	$(PY) tools/run_demo.py
+	$(PY) tools/misc/run_demo.py --jobs 2
+
+lint: env
+	$(VENV)/bin/flake8 .
+	$(VENV)/bin/isort --check-only --diff .
+	$(VENV)/bin/yapf --recursive --diff .
 
 test: env
 	$(PY) -m pytest tests

@@ -3,41 +3,54 @@ import os
 import os.path as osp
 import shutil
 import sys
-
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+from setuptools.command.editable_wheel import editable_wheel
+from typing import List
 
 HERE = osp.dirname(osp.abspath(__file__))
 
-# What a GPU-cluster user needs, as ranges. Each range was run at both ends:
-# `make test-oldest` (requirements/pinned-oldest.txt: torch 2.1.2, kornia
-# 0.7.4, numpy 1.23.5, opencv 4.7) and `make test` (requirements/pinned.txt:
-# torch 2.14.1, kornia 0.9.0, numpy 1.26, opencv 4.11); the mm packages are
-# at their last 1.x/3.x/0.10.x releases in both. torch 2.15.0 (the newest
-# release at the time, with torchvision 0.29.2, kornia 0.9.0 and mmcv 2.1.0
-# built for it) was run once by hand, not in CI: all 301 tests passed
-# (README). mmcv is not pip-installable from wheels for every torch: install
-# it with `mim install "mmcv==2.1.0"` (README).
-INSTALL_REQUIRES = [
-    'torch>=2.1,<2.16',
-    'torchvision>=0.16,<0.30',
-    'mmengine>=0.10.7,<0.11.0',
-    'mmcv>=2.1.0,<2.2.0',
-    'mmpretrain>=1.2.0,<1.3.0',
-    'mmdet>=3.3.0,<3.4.0',
-    'mmsegmentation>=1.2.2,<1.3.0',
-    'mmrazor>=1.0.0,<1.1.0',
-    # kornia 0.8.3 fails to import on torch 2.1 and 0.9 needs torch >= 2.5.1;
-    # without 0.8, pip picks 0.7.4 for torch < 2.5.1 and 0.9 above, the two
-    # kornias the project runs.
-    'kornia>=0.7.4,!=0.8.*,<0.10',
-    'numpy>=1.23.5,<2',
-    # opencv 4.12+ needs numpy 2
-    'opencv-python>=4.7,<4.12',
-    # imported by the mm packages without being declared by them
-    'joblib',
-    'ftfy',
-    'regex',
-]
+# Config-prefix start-up hook (``_tstkd_plugin_prefix``): a ``.pth`` file in
+# site-packages that lets mmengine resolve ``tstkd_plugin::`` configs before
+# the plugin is imported.
+PREFIX_HOOK_PTH = 'tstkd_plugin-config-prefix.pth'
+
+
+def read_requirements(name: str) -> List[str]:
+    """The requirement lines of ``requirements/<name>.txt``."""
+    with open(osp.join(HERE, 'requirements', f'{name}.txt')) as f:
+        lines = (line.split('#')[0].strip() for line in f)
+        return [line for line in lines if line]
+
+
+class BuildPyWithPrefixHook(build_py):
+    """Wheels and sdists: the ``.pth`` file goes to the root of the build,
+    which a wheel installs into site-packages."""
+
+    def run(self) -> None:
+        super().run()
+        self.copy_file(
+            osp.join(HERE, PREFIX_HOOK_PTH),
+            osp.join(self.build_lib, PREFIX_HOOK_PTH))
+
+    def get_outputs(self, include_bytecode: bool = True) -> List[str]:
+        return super().get_outputs(include_bytecode) + [
+            osp.join(self.build_lib, PREFIX_HOOK_PTH)
+        ]
+
+
+class EditableWheelWithPrefixHook(editable_wheel):
+    """``pip install -e .``: editable wheels leave ``build_py``'s extra
+    files out, so the ``.pth`` file is written into the wheel's root where
+    setuptools writes its own ``.pth`` files (the hook it offers for them,
+    as of setuptools 64-80)."""
+
+    def _install_namespaces(self, installation_dir: str,
+                            pth_prefix: str) -> None:
+        super()._install_namespaces(installation_dir, pth_prefix)
+        shutil.copyfile(
+            osp.join(HERE, PREFIX_HOOK_PTH),
+            osp.join(installation_dir, PREFIX_HOOK_PTH))
 
 
 def add_mim_extension() -> None:
@@ -48,8 +61,9 @@ def add_mim_extension() -> None:
     """
     if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
         mode = 'symlink'
-    elif any(cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'install',
-                                         'build', 'build_py')):
+    elif any(
+            cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'install',
+                                        'build', 'build_py')):
         mode = 'copy'
     else:
         return
@@ -88,11 +102,29 @@ if __name__ == '__main__':
         license='Apache License 2.0',
         python_requires='>=3.8',
         packages=find_packages(include=['tstkd_plugin', 'tstkd_plugin.*']),
+        py_modules=['_tstkd_plugin_prefix'],
         include_package_data=True,
-        package_data={'tstkd_plugin': ['.mim/configs/**/*.py',
-                                       '.mim/tools/**/*',
-                                       '.mim/model-index.yml']},
-        install_requires=INSTALL_REQUIRES,
-        extras_require={'tests': ['pytest', 'scikit-learn', 'matplotlib',
-                                  'pycocotools']},
+        package_data={
+            'tstkd_plugin': [
+                '.mim/configs/**/*.py', '.mim/configs/**/*.yml',
+                '.mim/configs/**/*.md', '.mim/tools/**/*',
+                '.mim/model-index.yml'
+            ]
+        },
+        install_requires=read_requirements('runtime'),
+        extras_require={
+            'all':
+            read_requirements('runtime') + read_requirements('optional') +
+            read_requirements('tests'),
+            'tests':
+            read_requirements('tests'),
+            'optional':
+            read_requirements('optional'),
+            'mim':
+            read_requirements('mminstall'),
+        },
+        cmdclass={
+            'build_py': BuildPyWithPrefixHook,
+            'editable_wheel': EditableWheelWithPrefixHook
+        },
         zip_safe=False)

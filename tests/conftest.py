@@ -1,4 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
+# isort: skip_file  (the plugin is imported first: its compatibility fixes
+# must be in place before mmrazor loads)
 """Shared fixtures: small real demo data and configs pointed at it."""
 import os
 import os.path as osp
@@ -21,13 +23,19 @@ CONFIGS = osp.join(REPO, 'configs')
 DEMO_PREFIX = 'data/demo'
 
 
-def run_python(args: List[str], env: Optional[Dict[str, str]] = None,
-               cwd: str = REPO, timeout: int = 600
-               ) -> subprocess.CompletedProcess:
+def run_python(args: List[str],
+               env: Optional[Dict[str, str]] = None,
+               cwd: str = REPO,
+               timeout: int = 600) -> subprocess.CompletedProcess:
     """Run this interpreter with ``args``; output is captured as text."""
     full_env = dict(os.environ, PYTHONWARNINGS='ignore', **(env or {}))
-    return subprocess.run([sys.executable] + args, cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable] + args,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
 
 
 def free_port() -> int:
@@ -36,8 +44,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def train_on_two_cpu_ranks(cfg: Config, tmp_path, work_dir: str
-                           ) -> Tuple[str, List[str]]:
+def train_on_two_cpu_ranks(cfg: Config, tmp_path,
+                           work_dir: str) -> Tuple[str, List[str]]:
     """Train ``cfg`` with ``tools/dist_train.sh CFG 2`` (gloo on CPU).
 
     Each rank writes a digest of its parameters (tests/helpers'
@@ -46,23 +54,29 @@ def train_on_two_cpu_ranks(cfg: Config, tmp_path, work_dir: str
     Returns:
         tuple: The tool's output, and the digests of rank 0 and rank 1.
     """
-    cfg.custom_imports = dict(imports=['rank_digest_hook'],
-                              allow_failed_imports=False)
+    cfg.custom_imports = dict(
+        imports=['rank_digest_hook'], allow_failed_imports=False)
     cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
-        dict(type='RankDigestHook', out_dir=str(tmp_path))]
+        dict(type='RankDigestHook', out_dir=str(tmp_path))
+    ]
     cfg_path = str(tmp_path / 'cfg.py')
     cfg.dump(cfg_path)
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
-               PYTHONPATH=osp.join(REPO, 'tests', 'helpers'),
-               PYTHONWARNINGS='ignore')
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(free_port()),
+        PYTHONPATH=osp.join(REPO, 'tests', 'helpers'),
+        PYTHONWARNINGS='ignore')
     result = subprocess.run(
-        ['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir',
-         work_dir], cwd=REPO, env=env, capture_output=True, text=True,
+        ['bash', 'tools/dist_train.sh', cfg_path, '2', '--work-dir', work_dir],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=600)
     assert result.returncode == 0, \
         result.stdout[-1500:] + '\n' + result.stderr[-1500:]
-    digests = [(tmp_path / f'digest_rank{r}.txt').read_text()
-               for r in (0, 1)]
+    digests = [(tmp_path / f'digest_rank{r}.txt').read_text() for r in (0, 1)]
     return result.stdout + result.stderr, digests
 
 
@@ -70,8 +84,8 @@ def train_on_two_cpu_ranks(cfg: Config, tmp_path, work_dir: str
 def demo_data(tmp_path_factory) -> str:
     """The demo datasets from 120 train and 120 val source digits."""
     out = str(tmp_path_factory.mktemp('demo_data'))
-    result = run_python(['tools/make_demo_data.py', '--out', out,
-                         '--limit', '120'])
+    result = run_python(
+        ['tools/misc/make_demo_data.py', '--out', out, '--limit', '120'])
     assert result.returncode == 0, result.stderr
     return out
 
@@ -81,7 +95,7 @@ def full_demo_data(tmp_path_factory) -> str:
     """The whole demo datasets, as ``make demo`` writes them (for the few
     tests that need nets trained to a real accuracy)."""
     out = str(tmp_path_factory.mktemp('full_demo_data'))
-    result = run_python(['tools/make_demo_data.py', '--out', out])
+    result = run_python(['tools/misc/make_demo_data.py', '--out', out])
     assert result.returncode == 0, result.stderr
     return out
 
@@ -176,19 +190,26 @@ def use_stand_in_teacher(cfg: Config, path: str) -> None:
     built (random weights), written to ``path`` unless it exists: a
     stand-in for the trained teacher a config names."""
     if not osp.exists(path):
-        torch.save({'state_dict': MODELS.build(
-            cfg.model.teacher).state_dict()}, path)
+        torch.save(
+            {'state_dict': MODELS.build(cfg.model.teacher).state_dict()}, path)
     cfg.model.teacher_ckpt = path
 
 
-def built_runner(config: str, data_root: str, tmp_path, train_samples: int,
-                 batch_size: int, edit_cfg: Optional[Callable] = None,
+def built_runner(config: str,
+                 data_root: str,
+                 tmp_path,
+                 train_samples: int,
+                 batch_size: int,
+                 edit_cfg: Optional[Callable] = None,
                  **model) -> Runner:
     """A runner of :func:`small_run_cfg` with ``batch_size``, a stand-in
     teacher and ``model`` overrides (then ``edit_cfg(cfg)``), its optim
     wrapper built (for calling ``train_step`` directly)."""
-    cfg = small_run_cfg(osp.join(REPO, config), data_root,
-                        str(tmp_path / 'work'), train_samples=train_samples)
+    cfg = small_run_cfg(
+        osp.join(REPO, config),
+        data_root,
+        str(tmp_path / 'work'),
+        train_samples=train_samples)
     cfg.train_dataloader.batch_size = batch_size
     use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.model.update(model)
@@ -199,8 +220,11 @@ def built_runner(config: str, data_root: str, tmp_path, train_samples: int,
     return runner
 
 
-def small_run_cfg(config: str, data_root: str, work_dir: str,
-                  train_samples: int = 4, val_samples: int = 4) -> Config:
+def small_run_cfg(config: str,
+                  data_root: str,
+                  work_dir: str,
+                  train_samples: int = 4,
+                  val_samples: int = 4) -> Config:
     """A shipped config reduced to one training iteration and a tiny val.
 
     Configs for the real datasets get the demo data of their task; paths

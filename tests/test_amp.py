@@ -18,8 +18,8 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import AmpOptimWrapper, OptimWrapperDict
 
-from conftest import REPO, built_runner
 from tstkd_plugin.apis import enable_amp, optim_wrapper_cfgs
+from conftest import REPO, built_runner
 
 HAS_CPU_GRAD_SCALER = hasattr(torch.amp, 'GradScaler')
 needs_cpu_grad_scaler = pytest.mark.skipif(
@@ -39,9 +39,8 @@ ALGORITHMS = {  # the demo config of each algorithm of the plugin
     'tst_sokd': CLS.format('tst_sokd', 'tst_sokd_dist'),
 }
 DISTILL_CONFIGS = sorted(
-    p for folder in ('dist', 'tst', 'sokd', 'tst_sokd')
-    for p in glob.glob(osp.join(REPO, 'configs', folder, '**', '*.py'),
-                       recursive=True))
+    p for folder in ('dist', 'tst', 'sokd', 'tst_sokd') for p in glob.glob(
+        osp.join(REPO, 'configs', folder, '**', '*.py'), recursive=True))
 
 
 @pytest.fixture
@@ -55,28 +54,38 @@ def cpu_amp(monkeypatch):
 
 
 def amp_runner(algorithm, demo_data, tmp_path, **model):
-    return built_runner(ALGORITHMS[algorithm], demo_data, tmp_path,
-                        train_samples=8, batch_size=4, edit_cfg=enable_amp,
-                        **model)
+    return built_runner(
+        ALGORITHMS[algorithm],
+        demo_data,
+        tmp_path,
+        train_samples=8,
+        batch_size=4,
+        edit_cfg=enable_amp,
+        **model)
 
 
 def wrappers(optim_wrapper):
-    return dict(optim_wrapper.items()) if isinstance(
-        optim_wrapper, OptimWrapperDict) else {'': optim_wrapper}
+    return dict(optim_wrapper.items()) if isinstance(optim_wrapper,
+                                                     OptimWrapperDict) else {
+                                                         '': optim_wrapper
+                                                     }
 
 
 def wrapper_params(wrapper):
-    return [p for group in wrapper.optimizer.param_groups
-            for p in group['params']]
+    return [
+        p for group in wrapper.optimizer.param_groups for p in group['params']
+    ]
 
 
-@pytest.mark.parametrize('config', DISTILL_CONFIGS,
-                         ids=lambda p: osp.relpath(p, REPO))
+@pytest.mark.parametrize(
+    'config', DISTILL_CONFIGS, ids=lambda p: osp.relpath(p, REPO))
 def test_every_wrapper_of_every_config_becomes_amp(config):
     cfg = Config.fromfile(config)
     # a config's own scale stays (TST's COCO configs: 512, as the reference)
-    own = {key: wrapper.get('loss_scale', 'dynamic')
-           for key, wrapper in optim_wrapper_cfgs(cfg)}
+    own = {
+        key: wrapper.get('loss_scale', 'dynamic')
+        for key, wrapper in optim_wrapper_cfgs(cfg)
+    }
     enable_amp(cfg)
     wrapper_cfgs = optim_wrapper_cfgs(cfg)
     assert wrapper_cfgs, config
@@ -95,9 +104,10 @@ def test_amp_refusals_name_the_key(make_cfg):
         enable_amp(cfg)
     cfg = make_cfg(ALGORITHMS['tst'])
     cfg.optim_wrapper.augmenter.type = 'ApexOptimWrapper'
-    with pytest.raises(ValueError,
-                       match=r"optim_wrapper\.augmenter\.type is "
-                       r"'ApexOptimWrapper'"):
+    with pytest.raises(
+            ValueError,
+            match=r"optim_wrapper\.augmenter\.type is "
+            r"'ApexOptimWrapper'"):
         enable_amp(cfg)
     cfg = make_cfg(ALGORITHMS['kd'])
     cfg.optim_wrapper.type = 'ApexOptimWrapper'
@@ -117,8 +127,13 @@ def test_wrapper_settings_of_the_config_are_kept(make_cfg):
 
 def test_unrolled_search_refuses_amp_wrappers_at_the_first_step(
         cpu_amp, demo_data, tmp_path):
-    runner = built_runner(ALGORITHMS['sokd'], demo_data, tmp_path,
-                          train_samples=8, batch_size=4, search='unrolled')
+    runner = built_runner(
+        ALGORITHMS['sokd'],
+        demo_data,
+        tmp_path,
+        train_samples=8,
+        batch_size=4,
+        search='unrolled')
     batch = next(iter(runner.build_dataloader(runner.cfg.train_dataloader)))
     optim_wrapper = OptimWrapperDict(
         architecture=runner.optim_wrapper['architecture'],
@@ -158,18 +173,20 @@ def test_amp_steps_every_optimizer_in_bf16(algorithm, cpu_amp, demo_data,
     dtypes = []
     first_conv = next(m for m in runner.model.student.modules()
                       if isinstance(m, torch.nn.Conv2d))
-    first_conv.register_forward_hook(lambda m, a, out: dtypes.append(
-        out.dtype))
-    before = {key: [p.detach().clone() for p in wrapper_params(w)]
-              for key, w in optims.items()}
+    first_conv.register_forward_hook(
+        lambda m, a, out: dtypes.append(out.dtype))
+    before = {
+        key: [p.detach().clone() for p in wrapper_params(w)]
+        for key, w in optims.items()
+    }
     for _, step in steps(runner):
         log_vars = step()
         assert all(torch.isfinite(v).all() for v in log_vars.values()), \
             log_vars
     assert torch.bfloat16 in dtypes, dtypes  # the student ran in autocast
     for key, wrapper in optims.items():
-        moved = sum(not torch.equal(b, p) for b, p in zip(
-            before[key], wrapper_params(wrapper)))
+        moved = sum(not torch.equal(b, p)
+                    for b, p in zip(before[key], wrapper_params(wrapper)))
         assert moved, f'no parameter of optim_wrapper {key!r} stepped'
 
 
@@ -198,8 +215,8 @@ def test_an_overflowed_step_changes_no_parameter(algorithm, step_name,
     runner = amp_runner(algorithm, demo_data, tmp_path)
     optims = wrappers(runner.optim_wrapper)
     step = dict(steps(runner))[step_name]
-    target = next(p for p in wrapper_params(optims[overflowing])
-                  if p.requires_grad)
+    target = next(
+        p for p in wrapper_params(optims[overflowing]) if p.requires_grad)
     handle = target.register_hook(lambda g: torch.full_like(g, float('inf')))
     params = dict(runner.model.named_parameters())
     before = {name: p.detach().clone() for name, p in params.items()}
@@ -207,7 +224,8 @@ def test_an_overflowed_step_changes_no_parameter(algorithm, step_name,
     scale = scaler.get_scale()
     step()
     handle.remove()
-    changed = [name for name, p in params.items()
-               if not torch.equal(before[name], p)]
+    changed = [
+        name for name, p in params.items() if not torch.equal(before[name], p)
+    ]
     assert not changed, f'{len(changed)} parameters stepped: {changed[:5]}'
     assert scaler.get_scale() < scale, (scale, scaler.get_scale())

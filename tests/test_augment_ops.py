@@ -31,8 +31,10 @@ INTERPOLATION_TOL = 0.02
 
 @pytest.fixture(scope='module')
 def photos() -> torch.Tensor:
-    images = [np.ascontiguousarray(i[::4, ::4][20:100, 40:120])
-              for i in load_sample_images().images]
+    images = [
+        np.ascontiguousarray(i[::4, ::4][20:100, 40:120])
+        for i in load_sample_images().images
+    ]
     x = torch.stack([torch.from_numpy(i).permute(2, 0, 1) for i in images])
     return x.float() / 255  # (2, 3, 80, 80), on the 1/255 grid
 
@@ -55,8 +57,7 @@ def torchvision_op(name: str, x: torch.Tensor, m: float) -> torch.Tensor:
     if name in ('ShearX', 'ShearY'):
         angle = math.degrees(math.atan(0.3 * m))
         shear = [angle, 0.0] if name == 'ShearX' else [0.0, angle]
-        return TF.affine(x, 0.0, [0, 0], 1.0, shear, bilinear,
-                         center=[0, 0])
+        return TF.affine(x, 0.0, [0, 0], 1.0, shear, bilinear, center=[0, 0])
     if name == 'TranslateX':
         return TF.affine(x, 0.0, [int(0.45 * m * w), 0], 1.0, [0.0, 0.0],
                          bilinear)
@@ -77,8 +78,8 @@ def torchvision_op(name: str, x: torch.Tensor, m: float) -> torch.Tensor:
 
 
 def ours(name: str, x: torch.Tensor, m: float, sign: float) -> torch.Tensor:
-    out, _ = AUGMENT_OPS[name].fn(x, torch.tensor(m), torch.full(
-        (x.shape[0], ), sign))
+    out, _ = AUGMENT_OPS[name].fn(x, torch.tensor(m),
+                                  torch.full((x.shape[0], ), sign))
     return out
 
 
@@ -136,8 +137,7 @@ def test_cutout_is_the_references_box(photos):
     rows, cols = hole.any(2), hole.any(1)
     assert torch.equal(hole, rows.unsqueeze(2) & cols.unsqueeze(1))
     assert rows.sum(1).max() <= 32 and rows.sum(1).min() >= 16
-    shared, _ = cutout(x, torch.tensor(0.0), torch.ones(64), fill,
-                       shared=True)
+    shared, _ = cutout(x, torch.tensor(0.0), torch.ones(64), fill, shared=True)
     shared_hole = (shared == fill).all(1)
     assert (shared_hole == shared_hole[:1]).all()
 
@@ -146,8 +146,12 @@ def test_warps_fill_with_the_mean_colour():
     """What a warp brings in is the data preprocessor's mean colour (0 in
     normalised space, as the reference's), not black."""
     mean, std = (100.0, 150.0, 200.0), (50.0, 50.0, 50.0)
-    aug = LearnableAugment(mean=mean, std=std, init_probability=0.999,
-                           init_magnitude=2 / 3, temperature=1e-3)
+    aug = LearnableAugment(
+        mean=mean,
+        std=std,
+        init_probability=0.999,
+        init_magnitude=2 / 3,
+        temperature=1e-3)
     x = torch.rand(2, 3, 16, 20) * 2 - 1
     out = aug(x, op_names=['TranslateX'])
     # 0.45 x 2/3 x 20 = 6 columns come in from the left
@@ -208,7 +212,6 @@ def test_feature_warps_act_about_the_centre(name):
     x = torch.randn(2, 4, 9, 9)
     out, _ = FEATURE_OPS[name].fn(x, torch.tensor(0.8), torch.ones(2))
     assert torch.allclose(out[..., 4, 4], x[..., 4, 4], atol=1e-5)
-    image, _ = AUGMENT_OPS[name].fn(x[:, :3], torch.tensor(0.8),
-                                    torch.ones(2))
+    image, _ = AUGMENT_OPS[name].fn(x[:, :3], torch.tensor(0.8), torch.ones(2))
     if name != 'Rotate':  # about the top-left corner: the centre moves
         assert not torch.allclose(image[..., 4, 4], x[:, :3, 4, 4])

@@ -21,9 +21,8 @@ FIXED = {  # config: the optimizers that keep their lr
     CLS.format('baselines', 'kd'): set(),
 }
 AUGMENTING_CONFIGS = sorted(
-    p for folder in ('tst', 'sokd', 'tst_sokd')
-    for p in glob.glob(osp.join(REPO, 'configs', folder, '**', '*.py'),
-                       recursive=True))
+    p for folder in ('tst', 'sokd', 'tst_sokd') for p in glob.glob(
+        osp.join(REPO, 'configs', folder, '**', '*.py'), recursive=True))
 
 
 def gpus_of(config: str) -> int:
@@ -36,8 +35,8 @@ def gpus_of(config: str) -> int:
     return 8 if 'coco' in name else 1
 
 
-@pytest.mark.parametrize('config', AUGMENTING_CONFIGS,
-                         ids=lambda p: osp.relpath(p, REPO))
+@pytest.mark.parametrize(
+    'config', AUGMENTING_CONFIGS, ids=lambda p: osp.relpath(p, REPO))
 def test_base_batch_size_counts_originals_per_step(config):
     cfg = Config.fromfile(config)
     originals = gpus_of(config) * cfg.train_dataloader.batch_size
@@ -52,21 +51,32 @@ def test_base_batch_size_counts_originals_per_step(config):
 
 @pytest.mark.parametrize('config', sorted(FIXED))
 def test_auto_scale_lr_scales_the_student_only(config, demo_data, tmp_path):
+
     def enable(cfg):
         # the run's 4 originals per step against 8: the student's lr x 0.5
         cfg.auto_scale_lr = dict(enable=True, base_batch_size=8)
 
-    runner = built_runner(config, demo_data, tmp_path, train_samples=8,
-                          batch_size=4, edit_cfg=enable)
+    runner = built_runner(
+        config,
+        demo_data,
+        tmp_path,
+        train_samples=8,
+        batch_size=4,
+        edit_cfg=enable)
     optim = runner.optim_wrapper
-    wrappers = dict(optim.items()) if isinstance(
-        optim, OptimWrapperDict) else {'architecture': optim}
-    before = {key: [g['lr'] for g in w.param_groups]
-              for key, w in wrappers.items()}
+    wrappers = dict(optim.items()) if isinstance(optim,
+                                                 OptimWrapperDict) else {
+                                                     'architecture': optim
+                                                 }
+    before = {
+        key: [g['lr'] for g in w.param_groups]
+        for key, w in wrappers.items()
+    }
     runner.scale_lr(optim, runner.auto_scale_lr)
     for key, wrapper in wrappers.items():
         after = [g['lr'] for g in wrapper.param_groups]
         expected = before[key] if key in FIXED[config] else [
-            lr * 0.5 for lr in before[key]]
+            lr * 0.5 for lr in before[key]
+        ]
         assert after == pytest.approx(expected), (key, before[key], after)
     assert set(FIXED[config]) <= set(wrappers)

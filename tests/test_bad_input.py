@@ -9,7 +9,7 @@ from mmrazor.registry import MODELS
 
 from conftest import run_python
 
-KD_CLS = 'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py'
+KD_CLS = 'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py'  # noqa: E501
 
 
 @pytest.fixture
@@ -30,8 +30,10 @@ def test_valid_config_builds(kd_cfg):
 
 def test_missing_teacher_checkpoint_fails_in_train_tool(demo_data, tmp_path):
     result = run_python([
-        'tools/train.py', KD_CLS, '--work-dir', str(tmp_path),
-        '--cfg-options', 'model.teacher_ckpt=no/such/teacher.pth'])
+        'tools/train.py', KD_CLS, '--work-dir',
+        str(tmp_path), '--cfg-options',
+        'model.teacher_ckpt=no/such/teacher.pth'
+    ])
     assert result.returncode != 0
     assert "model.teacher_ckpt: no file at 'no/such/teacher.pth'" in \
         result.stderr
@@ -59,8 +61,8 @@ def test_unknown_recorder_source_is_named(kd_cfg):
 
 def test_teacher_recorder_is_checked_too(kd_cfg):
     kd_cfg.model.distiller.teacher_recorders.fc.source = 'neck.fc'
-    with pytest.raises(ValueError,
-                       match='model.distiller.teacher_recorders.fc.source'):
+    with pytest.raises(
+            ValueError, match='model.distiller.teacher_recorders.fc.source'):
         MODELS.build(kd_cfg.model)
 
 
@@ -68,8 +70,8 @@ def test_not_a_checkpoint_is_named(kd_cfg, tmp_path):
     bogus = tmp_path / 'teacher.pth'
     bogus.write_bytes(b'this is not a checkpoint')
     kd_cfg.model.teacher_ckpt = str(bogus)
-    with pytest.raises(ValueError,
-                       match='model.teacher_ckpt: .* is not a loadable'):
+    with pytest.raises(
+            ValueError, match='model.teacher_ckpt: .* is not a loadable'):
         MODELS.build(kd_cfg.model)
 
 

@@ -1,6 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
-"""tools/benchmark.py: its table and plot from measured results (the runs
-themselves are the benchmark, not a test)."""
+"""tools/analysis/benchmark.py: its table and plot from measured results (the
+runs themselves are the benchmark, not a test)."""
 import importlib.util
 import json
 import os.path as osp
@@ -10,7 +10,7 @@ from conftest import REPO, flatten
 
 def load_tool(name: str = 'benchmark'):
     spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', f'{name}.py'))
+        name, osp.join(REPO, 'tools', 'analysis', f'{name}.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -20,23 +20,39 @@ load_benchmark = load_tool
 
 
 def results():
+
     def entry(*values):
         mean = sum(values) / len(values)
-        return dict(values=list(values), mean=mean,
-                    std=0.5 if len(values) > 1 else 0.0)
+        return dict(
+            values=list(values),
+            mean=mean,
+            std=0.5 if len(values) > 1 else 0.0)
 
     def cost(ratio, shares):
-        return dict(ratio=ratio, memory_ratio=1.5,
-                    shares=dict(zip(('teacher', 'student', 'method'),
-                                    shares)))
+        return dict(
+            ratio=ratio,
+            memory_ratio=1.5,
+            shares=dict(zip(('teacher', 'student', 'method'), shares)))
 
-    return {'cls': dict(
-        accuracy={'teacher': entry(98.0), 'alone': entry(96.0, 97.0),
-                  'vanilla KD': entry(98.5, 98.5),
-                  'SoKD+KD': entry(98.0, 98.4)},
-        cost={'vanilla KD': cost({'step': 1.0}, (0.5, 0.4, 0.1)),
-              'SoKD+KD': cost({'during search': 1.7, 'after search': 1.6},
-                              (0.3, 0.2, 0.5))})}
+    return {
+        'cls':
+        dict(
+            accuracy={
+                'teacher': entry(98.0),
+                'alone': entry(96.0, 97.0),
+                'vanilla KD': entry(98.5, 98.5),
+                'SoKD+KD': entry(98.0, 98.4)
+            },
+            cost={
+                'vanilla KD':
+                cost({'step': 1.0}, (0.5, 0.4, 0.1)),
+                'SoKD+KD':
+                cost({
+                    'during search': 1.7,
+                    'after search': 1.6
+                }, (0.3, 0.2, 0.5))
+            })
+    }
 
 
 def test_table_reports_every_method_against_kd():
@@ -68,8 +84,10 @@ def test_data_fraction_keeps_every_class_and_the_epoch_length(tmp_path):
     ablations = load_tool('benchmark_ablations')
     meta = tmp_path / 'cls' / 'meta'
     meta.mkdir(parents=True)
-    lines = [f'{c}/digit_{c}{i:03d}.png {c}' for c in range(10)
-             for i in range(20 + c)]
+    lines = [
+        f'{c}/digit_{c}{i:03d}.png {c}' for c in range(10)
+        for i in range(20 + c)
+    ]
     (meta / 'train.txt').write_text('\n'.join(lines) + '\n')
     name = ablations.subset_ann_file(str(tmp_path), 0.1)
     kept = (tmp_path / 'cls' / name).read_text().split()
@@ -77,8 +95,9 @@ def test_data_fraction_keeps_every_class_and_the_epoch_length(tmp_path):
     distinct = set(pairs)
     assert len(pairs) == 10 * len(distinct)  # each kept digit 10 times
     assert distinct <= {tuple(line.split()) for line in lines}
-    per_class = [sum(label == str(c) for _, label in distinct)
-                 for c in range(10)]
+    per_class = [
+        sum(label == str(c) for _, label in distinct) for c in range(10)
+    ]
     assert per_class == [round(0.1 * (20 + c)) for c in range(10)]
     assert abs(len(pairs) - len(lines)) <= 10 * 10  # about one epoch
 
@@ -89,15 +108,18 @@ def test_learning_rate_option_finds_the_students_optimizer():
     options = tool.learning_rate_option(4.0)
 
     def lr(label):
-        return Config.fromfile(osp.join(
-            tool.CONFIGS, tool.TASKS['seg']['students'][label])).optim_wrapper
+        return Config.fromfile(
+            osp.join(tool.CONFIGS,
+                     tool.TASKS['seg']['students'][label])).optim_wrapper
 
     # one optimizer, and the student's of an optimizer dict (not TST's)
     assert options('seg', 'alone') == [
-        f'optim_wrapper.optimizer.lr={lr("alone").optimizer.lr * 4}']
+        f'optim_wrapper.optimizer.lr={lr("alone").optimizer.lr * 4}'
+    ]
     assert options('seg', 'TST+KD') == [
         'optim_wrapper.architecture.optimizer.lr='
-        f'{lr("TST+KD").architecture.optimizer.lr * 4}']
+        f'{lr("TST+KD").architecture.optimizer.lr * 4}'
+    ]
     assert lr('TST+KD').augmenter.optimizer.lr * 4 != \
         lr('TST+KD').architecture.optimizer.lr * 4
 
@@ -123,14 +145,16 @@ def test_every_ablation_overrides_keys_its_configs_have(tmp_path):
     tool = load_tool('benchmark_ablations')
     meta = tmp_path / 'cls' / 'meta'
     meta.mkdir(parents=True)
-    (meta / 'train.txt').write_text(
-        '\n'.join(f'{c}/d{i}.png {c}' for c in range(10) for i in range(10)))
+    (meta / 'train.txt').write_text('\n'.join(f'{c}/d{i}.png {c}'
+                                              for c in range(10)
+                                              for i in range(10)))
     checked = 0
     for name, spec in tool.ablations(str(tmp_path)).items():
         options = spec['options']()
         for method in spec['methods'] if options else []:
-            cfg = Config.fromfile(osp.join(
-                tool.CONFIGS, tool.TASKS[spec['task']]['students'][method]))
+            cfg = Config.fromfile(
+                osp.join(tool.CONFIGS,
+                         tool.TASKS[spec['task']]['students'][method]))
             keys = set(flatten(cfg._cfg_dict.to_dict())) | set(
                 _list_keys(cfg._cfg_dict.to_dict()))
             for override in options(spec['task'], method):

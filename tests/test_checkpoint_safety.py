@@ -14,9 +14,9 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner, load_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from conftest import REPO, run_python, small_run_cfg
 from tstkd_plugin.compat import (CheckpointLoadError, history_buffer_getattr,
                                  load_checkpoint_file, trusted_checkpoints)
+from conftest import REPO, run_python, small_run_cfg
 
 OPT_OUT = '--trusted-checkpoints'
 STUDENT = 'configs/baselines/mmpretrain/resnet18-w8_digits.py'
@@ -74,8 +74,8 @@ class GetattrChain:
 PAYLOADS = {
     'open via __reduce__': (OpensFile, "'io.open'"),
     'os.system via __reduce_ex__': (RunsCommand, "'posix.system'"),
-    'operator.attrgetter to a module global': (AttrGetter,
-                                               "'operator.attrgetter'"),
+    'operator.attrgetter to a module global':
+    (AttrGetter, "'operator.attrgetter'"),
     'getattr to a module global': (GetattrChain, 'getattr('),
 }
 
@@ -157,8 +157,7 @@ def test_url_checkpoints_are_restricted_too(tmp_path, monkeypatch):
     url = 'https://download.example/teacher.pth'
     with pytest.raises(CheckpointLoadError) as error:
         _load_checkpoint(url, map_location='cpu')
-    assert "'posix.system'" in str(error.value) and OPT_OUT in str(
-        error.value)
+    assert "'posix.system'" in str(error.value) and OPT_OUT in str(error.value)
     assert not osp.exists(marker)
 
 
@@ -181,16 +180,20 @@ def test_restricted_loader_keeps_what_checkpoints_hold(tmp_path):
     for v in (1.0, 2.0, 4.0):
         buffer.update(v)
     saved = {
-        'state_dict': collections.OrderedDict(
+        'state_dict':
+        collections.OrderedDict(
             (str(dtype), torch.ones(2, dtype=dtype))
             for dtype in (torch.float32, torch.float16, torch.bfloat16,
                           torch.int64, torch.uint8, torch.bool)),
-        'param': torch.nn.Parameter(torch.zeros(3)),
+        'param':
+        torch.nn.Parameter(torch.zeros(3)),
         'numpy': (np.float64(0.5), np.arange(4), np.int32(7)),
-        'milestones': collections.Counter([30, 60, 60]),
+        'milestones':
+        collections.Counter([30, 60, 60]),
         'misc': ({1, 2}, frozenset({3}), b'raw', bytearray(b'x'), 1 + 2j,
                  torch.device('cpu'), torch.float16, torch.Size([2, 3])),
-        'buffer': buffer,
+        'buffer':
+        buffer,
     }
     path = str(tmp_path / 'good.pth')
     torch.save(saved, path)
@@ -201,8 +204,8 @@ def test_restricted_loader_keeps_what_checkpoints_hold(tmp_path):
     assert isinstance(loaded['param'], torch.nn.Parameter)
     assert loaded['milestones'] == saved['milestones']
     assert loaded['misc'] == saved['misc']
-    assert loaded['numpy'][0] == 0.5 and list(loaded['numpy'][1]) == [0, 1,
-                                                                      2, 3]
+    assert loaded['numpy'][0] == 0.5 and list(
+        loaded['numpy'][1]) == [0, 1, 2, 3]
     assert loaded['buffer'].mean() == buffer.mean()
 
 
@@ -234,10 +237,10 @@ def test_load_from_and_resume_refuse_a_crafted_checkpoint(
         trained_run, tmp_path):
     _, cfg = trained_run
     path, marker = crafted(tmp_path, 'open via __reduce__')
-    for resume, key in ((False, 'load_from: '),
-                        (True, 'load_from (resume=True): ')):
-        runner = runner_for(cfg, str(tmp_path / f'w{resume}'),
-                            load_from=path, resume=resume)
+    for resume, key in ((False, 'load_from: '), (True,
+                                                 'load_from (resume=True): ')):
+        runner = runner_for(
+            cfg, str(tmp_path / f'w{resume}'), load_from=path, resume=resume)
         with pytest.raises(CheckpointLoadError) as error:
             runner.train()
         assert str(error.value).startswith(key), str(error.value)
@@ -251,8 +254,8 @@ def test_explicit_damaged_checkpoint_fails_before_training(
     work_dir, cfg = trained_run
     damaged = str(tmp_path / 'epoch_1.pth')
     truncate(osp.join(work_dir, 'epoch_1.pth'), damaged)
-    runner = runner_for(cfg, str(tmp_path / 'w'), load_from=damaged,
-                        resume=True)
+    runner = runner_for(
+        cfg, str(tmp_path / 'w'), load_from=damaged, resume=True)
     with pytest.raises(CheckpointLoadError) as error:
         runner.train()
     message = str(error.value)
@@ -274,16 +277,21 @@ def test_auto_resume_skips_a_damaged_newest_checkpoint(trained_run, tmp_path):
     cfg.default_hooks.checkpoint.interval = 100  # keep the files as they are
     # its own experiment name: runners built in the same second otherwise
     # share one logger, and its file is in the other's work dir
-    runner = runner_for(cfg, work_dir, resume=True, load_from=None,
-                        log_level='INFO', experiment_name='auto_resume_skip')
+    runner = runner_for(
+        cfg,
+        work_dir,
+        resume=True,
+        load_from=None,
+        log_level='INFO',
+        experiment_name='auto_resume_skip')
     runner.train()
     assert runner.epoch == 2
     losses, _ = runner.message_hub.get_scalar('train/loss').data
     assert len(losses) == 2  # epoch 1 restored from epoch_1.pth, then 2
     log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read()
     assert f'auto-resume: skipped {newest}: is damaged' in log, log[-3000:]
-    assert 'latest checkpoint that loads: ' + osp.join(
-        work_dir, 'epoch_1.pth') in log
+    assert 'latest checkpoint that loads: ' + osp.join(work_dir,
+                                                       'epoch_1.pth') in log
 
 
 def test_auto_resume_with_only_damaged_checkpoints_names_each(
@@ -292,8 +300,10 @@ def test_auto_resume_with_only_damaged_checkpoints_names_each(
     work_dir = str(tmp_path / 'w')
     os.makedirs(work_dir)
     for name in ('epoch_1.pth', 'epoch_2.pth'):
-        truncate(osp.join(src_dir, 'epoch_1.pth'),
-                 osp.join(work_dir, name), keep=0.3)
+        truncate(
+            osp.join(src_dir, 'epoch_1.pth'),
+            osp.join(work_dir, name),
+            keep=0.3)
     runner = runner_for(cfg, work_dir, resume=True, load_from=None)
     with pytest.raises(CheckpointLoadError) as error:
         runner.train()
@@ -304,8 +314,8 @@ def test_auto_resume_with_only_damaged_checkpoints_names_each(
 
 def test_tools_refuse_crafted_and_name_damaged_checkpoints(
         trained_run, tmp_path):
-    """tools/train.py --resume, tools/test.py and tools/export_student.py,
-    as a user runs them."""
+    """tools/train.py --resume, tools/test.py and
+    tools/model_converters/export_student.py, as a user runs them."""
     work_dir, cfg = trained_run
     cfg_path = str(tmp_path / 'cfg.py')
     cfg.dump(cfg_path)
@@ -313,14 +323,16 @@ def test_tools_refuse_crafted_and_name_damaged_checkpoints(
     damaged = str(tmp_path / 'damaged.pth')
     truncate(osp.join(work_dir, 'epoch_1.pth'), damaged)
     runs = {
-        'train --resume': (['tools/train.py', cfg_path, '--work-dir',
-                            str(tmp_path / 't'), '--resume'], 'load_from'),
+        'train --resume': ([
+            'tools/train.py', cfg_path, '--work-dir',
+            str(tmp_path / 't'), '--resume'
+        ], 'load_from'),
         'test': (['tools/test.py', cfg_path], 'load_from'),
-        'export': (['tools/export_student.py'], None),
+        'export': (['tools/model_converters/export_student.py'], None),
     }
     for name, (args, key) in runs.items():
-        for path, expected in ((evil, "'posix.system'"),
-                               (damaged, 'is damaged')):
+        for path, expected in ((evil, "'posix.system'"), (damaged,
+                                                          'is damaged')):
             extra = [path, str(tmp_path / 'out.pth')] if name == 'export' \
                 else [path]
             result = run_python(args + extra)

@@ -12,16 +12,13 @@ PUBLISHED = {
     'ResNet-32': (dict(type='ResNetCIFARCRD', depth=32), 0.47),
     'ResNet-56': (dict(type='ResNetCIFARCRD', depth=56), 0.86),
     'ResNet-110': (dict(type='ResNetCIFARCRD', depth=110), 1.74),
-    'ResNet-8x4': (dict(type='ResNetCIFARCRD', depth=8,
-                        widths=(32, 64, 128, 256)), 1.23),
-    'ResNet-32x4': (dict(type='ResNetCIFARCRD', depth=32,
-                         widths=(32, 64, 128, 256)), 7.43),
-    'WRN-16-2': (dict(type='WideResNetCIFAR', depth=16, widen_factor=2),
-                 0.70),
-    'WRN-40-1': (dict(type='WideResNetCIFAR', depth=40, widen_factor=1),
-                 0.57),
-    'WRN-40-2': (dict(type='WideResNetCIFAR', depth=40, widen_factor=2),
-                 2.26),
+    'ResNet-8x4':
+    (dict(type='ResNetCIFARCRD', depth=8, widths=(32, 64, 128, 256)), 1.23),
+    'ResNet-32x4':
+    (dict(type='ResNetCIFARCRD', depth=32, widths=(32, 64, 128, 256)), 7.43),
+    'WRN-16-2': (dict(type='WideResNetCIFAR', depth=16, widen_factor=2), 0.70),
+    'WRN-40-1': (dict(type='WideResNetCIFAR', depth=40, widen_factor=1), 0.57),
+    'WRN-40-2': (dict(type='WideResNetCIFAR', depth=40, widen_factor=2), 2.26),
     'VGG-8': (dict(type='VGGCIFAR', depth=8), 3.96),
     'VGG-13': (dict(type='VGGCIFAR', depth=13), 9.46),
     'MobileNetV2': (dict(type='MobileNetV2CIFAR'), 0.81),
@@ -44,8 +41,7 @@ def test_parameter_count_matches_the_published_one(name):
 
 def test_bad_depths_are_named():
     for cfg, key in ((dict(type='ResNetCIFARCRD', depth=21), 'depth'),
-                     (dict(type='WideResNetCIFAR', depth=15,
-                           widen_factor=2), 'depth'),
-                     (dict(type='VGGCIFAR', depth=9), 'depth')):
+                     (dict(type='WideResNetCIFAR', depth=15, widen_factor=2),
+                      'depth'), (dict(type='VGGCIFAR', depth=9), 'depth')):
         with pytest.raises(ValueError, match=key):
             MODELS.build(dict(cfg, _scope_='mmpretrain'))

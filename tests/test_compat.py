@@ -6,12 +6,12 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from conftest import free_port, run_python
 from tstkd_plugin.compat.checkpoint import needs_checkpoint_allowlist
 from tstkd_plugin.compat.mmrazor_import import (UnavailableBackendConfigs,
                                                 backend_tables_buildable,
                                                 missing_fuser_helpers,
                                                 patch_mmrazor_import)
+from conftest import free_port, run_python
 
 IMPORT_MMRAZOR = ('import mmrazor.models; '
                   'from mmrazor.registry import MODELS; '
@@ -86,8 +86,12 @@ INIT_DIST = ('from mmengine.dist import init_dist, get_world_size; '
 
 
 def test_cpu_distributed_init_fix():
-    env = dict(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0',
-               MASTER_ADDR='127.0.0.1', MASTER_PORT=str(free_port()))
+    env = dict(
+        RANK='0',
+        WORLD_SIZE='1',
+        LOCAL_RANK='0',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(free_port()))
     fixed = run_python(['-c', 'import tstkd_plugin; ' + INIT_DIST], env=env)
     assert fixed.returncode == 0, fixed.stderr
     assert fixed.stdout.split()[-2:] == ['gloo', '1']

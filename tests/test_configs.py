@@ -34,8 +34,7 @@ def test_config_trains_one_step(config, make_cfg, tmp_path):
     cfg = make_cfg(config)
     # demo configs train and score; configs for real datasets train only
     validates = cfg.get('val_dataloader') is not None
-    assert validates == is_demo_config(Config.fromfile(osp.join(REPO,
-                                                                config)))
+    assert validates == is_demo_config(Config.fromfile(osp.join(REPO, config)))
     teacher = cfg.model.get('teacher')
     if teacher is not None and cfg.model.get('teacher_ckpt'):
         use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
@@ -51,8 +50,8 @@ def test_config_trains_one_step(config, make_cfg, tmp_path):
     assert any(not torch.equal(before[k], after[k]) for k in student_keys)
     policy_keys = [k for k in after if '.feature_augments.' in k]
     if cfg.model.type in ('SoKDDistill', 'TSTSoKDDistill'):  # searching
-        assert policy_keys and any(
-            not torch.equal(before[k], after[k]) for k in policy_keys)
+        assert policy_keys and any(not torch.equal(before[k], after[k])
+                                   for k in policy_keys)
     teacher_keys = [k for k in after if k.startswith('teacher.')]
     assert all(torch.equal(before[k], after[k]) for k in teacher_keys)
     logged = runner.message_hub.log_scalars
@@ -74,5 +73,6 @@ def _one_augmenter_step(runner):
     assert all(torch.isfinite(v) for v in log.values()), log
     after = model.state_dict()
     changed = {k for k in after if not torch.equal(before[k], after[k])}
-    assert changed and all(k.startswith('augmenter.') or
-                           k == 'augmenter_phase' for k in changed), changed
+    assert changed and all(
+        k.startswith('augmenter.') or k == 'augmenter_phase'
+        for k in changed), changed

@@ -28,10 +28,13 @@ def test_splits_share_no_source_image(demo_data):
     assert not set(pools['train']) & set(pools['val'])
     # every dataset's split draws only from its own pool
     for split in ('train', 'val'):
-        with open(osp.join(demo_data, 'det', 'annotations',
-                           f'instances_{split}.json')) as f:
-            det_sources = {a['source_index'] for a in json.load(f)[
-                'annotations']}
+        with open(
+                osp.join(demo_data, 'det', 'annotations',
+                         f'instances_{split}.json')) as f:
+            det_sources = {
+                a['source_index']
+                for a in json.load(f)['annotations']
+            }
         with open(osp.join(demo_data, 'seg', f'sources_{split}.json')) as f:
             seg_sources = {s for v in json.load(f).values() for s in v}
         with open(osp.join(demo_data, 'cls', 'meta', f'{split}.txt')) as f:
@@ -44,8 +47,8 @@ def test_generation_is_deterministic(tmp_path):
     outs = []
     for name in ('a', 'b'):
         out = str(tmp_path / name)
-        result = run_python(['tools/make_demo_data.py', '--out', out,
-                             '--limit', '30'])
+        result = run_python(
+            ['tools/misc/make_demo_data.py', '--out', out, '--limit', '30'])
         assert result.returncode == 0, result.stderr
         outs.append(_digest(out))
     assert outs[0] == outs[1]
@@ -54,8 +57,10 @@ def test_generation_is_deterministic(tmp_path):
 def test_mmpretrain_reads_classification(demo_data):
     from mmpretrain.datasets import CustomDataset
     ds = CustomDataset(
-        data_root=osp.join(demo_data, 'cls'), ann_file='meta/train.txt',
-        data_prefix='train', classes=[str(c) for c in range(10)],
+        data_root=osp.join(demo_data, 'cls'),
+        ann_file='meta/train.txt',
+        data_prefix='train',
+        classes=[str(c) for c in range(10)],
         pipeline=[dict(type='LoadImageFromFile')])
     assert len(ds) == 120
     sample = ds[0]
@@ -69,10 +74,12 @@ def test_mmdet_reads_and_scores_detection(demo_data):
     from mmdet.evaluation import CocoMetric
     root = osp.join(demo_data, 'det')
     ds = CocoDataset(
-        data_root=root, ann_file='annotations/instances_val.json',
+        data_root=root,
+        ann_file='annotations/instances_val.json',
         data_prefix=dict(img='val/'),
         metainfo=dict(classes=tuple(str(c) for c in range(10))),
-        test_mode=True, pipeline=[])
+        test_mode=True,
+        pipeline=[])
     assert len(ds) > 10
     info = ds.get_data_info(0)
     assert 2 <= len(info['instances']) <= 4
@@ -80,20 +87,25 @@ def test_mmdet_reads_and_scores_detection(demo_data):
         x0, y0, x1, y1 = inst['bbox']
         assert 0 <= x0 < x1 <= 128 and 0 <= y0 < y1 <= 128
     # predicting the ground truth scores mAP 1.0: boxes and ids line up
-    metric = CocoMetric(ann_file=osp.join(root, 'annotations',
-                                          'instances_val.json'))
+    metric = CocoMetric(
+        ann_file=osp.join(root, 'annotations', 'instances_val.json'))
     metric.dataset_meta = ds.metainfo
     import torch
     for i in range(len(ds)):
         info = ds.get_data_info(i)
         boxes = torch.tensor([inst['bbox'] for inst in info['instances']],
                              dtype=torch.float32)
-        labels = torch.tensor([inst['bbox_label']
-                               for inst in info['instances']])
-        metric.process({}, [dict(
-            img_id=info['img_id'], ori_shape=(128, 128),
-            pred_instances=dict(bboxes=boxes, labels=labels,
-                                scores=torch.ones(len(labels))))])
+        labels = torch.tensor(
+            [inst['bbox_label'] for inst in info['instances']])
+        metric.process({}, [
+            dict(
+                img_id=info['img_id'],
+                ori_shape=(128, 128),
+                pred_instances=dict(
+                    bboxes=boxes,
+                    labels=labels,
+                    scores=torch.ones(len(labels))))
+        ])
     result = metric.evaluate(len(ds))
     assert result['coco/bbox_mAP'] > 0.99
 
@@ -103,9 +115,10 @@ def test_mmseg_reads_segmentation(demo_data):
     classes = CityscapesDataset.METAINFO['classes'][:11]
     ds = CityscapesDataset(
         data_root=osp.join(demo_data, 'seg'),
-        data_prefix=dict(img_path='leftImg8bit/train',
-                         seg_map_path='gtFine/train'),
-        metainfo=dict(classes=classes), pipeline=[])
+        data_prefix=dict(
+            img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+        metainfo=dict(classes=classes),
+        pipeline=[])
     assert len(ds) > 10
     info = ds.get_data_info(0)
     label = np.asarray(Image.open(info['seg_map_path']))

@@ -10,12 +10,12 @@ import torch
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
-from conftest import REPO, run_python, small_run_cfg
 from tstkd_plugin.augment import (LearnableAugment, transform_boxes,
                                   warp_label_map)
 from tstkd_plugin.augment.augment_ops import warp
+from conftest import REPO, run_python, small_run_cfg
 
-TST_DET = 'configs/tst/mmdet/tst_kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py'
+TST_DET = 'configs/tst/mmdet/tst_kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py'  # noqa: E501
 TST_SEG = 'configs/tst/mmseg/tst_kd_logits_pspnet_r18-w32_r18-w8_digits.py'
 
 
@@ -50,13 +50,15 @@ def _box_of_pixels(mask):
     return torch.tensor([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1.0])
 
 
-@pytest.mark.parametrize('matrix', [
-    _translation(7, -5),
-    _rotation(90, 40, 60),
-    _rotation(-90, 40, 60),
-    _rotation(30, 40, 60),
-    _shear_x(0.3, 40, 60),
-], ids=['translate', 'rotate90', 'rotate-90', 'rotate30', 'shear'])
+@pytest.mark.parametrize(
+    'matrix', [
+        _translation(7, -5),
+        _rotation(90, 40, 60),
+        _rotation(-90, 40, 60),
+        _rotation(30, 40, 60),
+        _shear_x(0.3, 40, 60),
+    ],
+    ids=['translate', 'rotate90', 'rotate-90', 'rotate30', 'shear'])
 def test_boxes_land_where_the_warped_pixels_land(matrix):
     h, w = 40, 60
     image = torch.zeros(1, 1, h, w)
@@ -81,8 +83,8 @@ def test_a_90_degree_turn_of_a_known_box():
     # coordinates, i.e. (20, 20) in edge coordinates: (x, y) -> (40 - y, x)
     box = torch.tensor([[4.0, 10.0, 14.0, 16.0]])
     moved, _ = transform_boxes(box, _rotation(90, 40, 40), (40, 40))
-    assert torch.allclose(moved, torch.tensor([[24.0, 4.0, 30.0, 14.0]]),
-                          atol=1e-4)
+    assert torch.allclose(
+        moved, torch.tensor([[24.0, 4.0, 30.0, 14.0]]), atol=1e-4)
 
 
 def test_boxes_that_leave_the_image_are_dropped_and_others_clipped():
@@ -111,8 +113,8 @@ def test_label_maps_follow_the_image_and_outside_is_ignored():
 
 def test_composed_geometry_reports_the_map_the_image_went_through():
     torch.manual_seed(0)
-    augment = LearnableAugment(geometry='compose', mean=[0.0] * 3,
-                               std=[255.0] * 3)
+    augment = LearnableAugment(
+        geometry='compose', mean=[0.0] * 3, std=[255.0] * 3)
     image = torch.zeros(2, 3, 32, 48)
     image[:, :, 8:20, 10:30] = 1
     out = augment(image, op_names=['TranslateX', 'Rotate', 'ShearY'])
@@ -126,8 +128,8 @@ def test_composed_geometry_reports_the_map_the_image_went_through():
 
 def test_padded_batches_are_augmented_inside_each_image():
     torch.manual_seed(0)
-    augment = LearnableAugment(geometry='compose', mean=[0.0] * 3,
-                               std=[255.0] * 3)
+    augment = LearnableAugment(
+        geometry='compose', mean=[0.0] * 3, std=[255.0] * 3)
     image = torch.rand(2, 3, 32, 48)
     image[1, :, 20:, :] = 0.25  # padding of a 20x48 image
     image[1, :, :, 30:] = 0.25
@@ -139,13 +141,13 @@ def test_padded_batches_are_augmented_inside_each_image():
     gates = augment.last_gates['TranslateX']
     # translations scale with each image's own width
     m = augment.magnitude('TranslateX').item()
-    assert torch.allclose(shift, 0.45 * m * gates * hw[:, 1].float(),
-                          atol=1e-4)
+    assert torch.allclose(
+        shift, 0.45 * m * gates * hw[:, 1].float(), atol=1e-4)
 
 
 def test_residual_geometry_is_refused_for_dense_tasks(demo_data, tmp_path):
-    cfg = small_run_cfg(osp.join(REPO, TST_DET), demo_data,
-                        str(tmp_path / 'w'))
+    cfg = small_run_cfg(
+        osp.join(REPO, TST_DET), demo_data, str(tmp_path / 'w'))
     cfg.model.teacher_ckpt = None
     cfg.model.augmenter.geometry = 'residual'
     with pytest.raises(ValueError, match=r'model\.augmenter\.geometry'):
@@ -153,8 +155,11 @@ def test_residual_geometry_is_refused_for_dense_tasks(demo_data, tmp_path):
 
 
 def _dense_runner(config, demo_data, tmp_path, samples, ops=None):
-    cfg = small_run_cfg(osp.join(REPO, config), demo_data,
-                        str(tmp_path / 'w'), train_samples=samples)
+    cfg = small_run_cfg(
+        osp.join(REPO, config),
+        demo_data,
+        str(tmp_path / 'w'),
+        train_samples=samples)
     cfg.model.teacher_ckpt = None
     if ops is not None:
         cfg.model.augmenter.update(ops=ops, num_ops=len(ops))
@@ -177,7 +182,10 @@ def test_dense_augmenter_step_lowers_its_objective(config, demo_data,
     detached matrix), so a step may raise it; that the targets follow is
     tested above."""
     runner, optim, batches = _dense_runner(
-        config, demo_data, tmp_path, 8,
+        config,
+        demo_data,
+        tmp_path,
+        8,
         ops=['Brightness', 'Color', 'Contrast', 'Sharpness'])
     model = runner.model
     # untrained nets: small gradients (~1e-3), hence a large step
@@ -192,8 +200,7 @@ def test_dense_augmenter_step_lowers_its_objective(config, demo_data,
                 x, samples = model.augment(model.augmenter, data['inputs'],
                                            data['data_samples'])
                 losses = model.augmenter_loss(model.student.eval(),
-                                              model.teacher.eval(), x,
-                                              samples)
+                                              model.teacher.eval(), x, samples)
                 total += sum(v.item() for v in losses.values())
         return total / len(batches)
 
@@ -227,8 +234,11 @@ def test_dense_student_step_sees_transformed_targets(demo_data, tmp_path,
 
     def spy(inputs, samples):
         seen.update(inputs=inputs, samples=samples)
-        return {'loss': inputs.sum() * 0 + sum(
-            p.sum() * 0 for p in model.student.parameters())}
+        return {
+            'loss':
+            inputs.sum() * 0 + sum(p.sum() * 0
+                                   for p in model.student.parameters())
+        }
 
     monkeypatch.setattr(model, 'loss', spy)
     model.train_step(batches[0], optim)
@@ -242,8 +252,8 @@ def test_dense_student_step_sees_transformed_targets(demo_data, tmp_path,
         o = getattr(o, 'tensor', o)
         if len(a) == len(o):  # none dropped: each box moved by dx, clipped
             w = orig.metainfo['img_shape'][1]
-            assert torch.allclose(a[:, 0], (o[:, 0] + dx).clamp(0, w),
-                                  atol=1e-3)
+            assert torch.allclose(
+                a[:, 0], (o[:, 0] + dx).clamp(0, w), atol=1e-3)
         assert len(a) <= len(o)
         assert len(aug.gt_instances.labels) == len(a)
 
@@ -252,8 +262,8 @@ def test_show_tool_writes_before_and_after_pictures(demo_data, tmp_path):
     for config in (TST_DET, TST_SEG):
         out = tmp_path / (osp.basename(config) + '.png')
         result = run_python([
-            'tools/show_tst_augment.py', config, '--out', str(out),
-            '--num', '3', '--cfg-options',
+            'tools/visualization/show_tst_augment.py', config, '--out',
+            str(out), '--num', '3', '--cfg-options',
             f'train_dataloader.dataset.data_root='
             f'{demo_data}/{"det" if "mmdet" in config else "seg"}'
         ])

@@ -6,9 +6,9 @@ import sys
 import numpy as np
 import pytest
 import torch
+from mmengine.structures import PixelData
 from mmrazor.models.losses import DISTLoss
 from mmseg.structures import SegDataSample
-from mmengine.structures import PixelData
 
 from tstkd_plugin.losses import DISTKDLoss
 
@@ -20,16 +20,18 @@ def _pearson(u, v):
 
 def reference(z_s, z_t, tau=1.0, beta=1.0, gamma=1.0, act='softmax'):
     """The paper's formula on an (R, C) matrix, with numpy loops."""
+
     def prob(z):
         z = z / tau
         if act == 'sigmoid':
             return 1 / (1 + np.exp(-z))
         e = np.exp(z - z.max(1, keepdims=True))
         return e / e.sum(1, keepdims=True)
+
     y_s, y_t = prob(z_s.astype(np.float64)), prob(z_t.astype(np.float64))
     inter = 1 - np.mean([_pearson(y_s[i], y_t[i]) for i in range(len(y_s))])
-    intra = 1 - np.mean([_pearson(y_s[:, j], y_t[:, j])
-                         for j in range(y_s.shape[1])])
+    intra = 1 - np.mean(
+        [_pearson(y_s[:, j], y_t[:, j]) for j in range(y_s.shape[1])])
     return tau**2 * (beta * inter + gamma * intra)
 
 
@@ -42,8 +44,9 @@ def dense_rows(x):
 def test_2d_matches_formula(act, tau):
     torch.manual_seed(0)
     s, t = torch.randn(8, 5), torch.randn(8, 5)
-    loss = DISTKDLoss(tau=tau, inter_loss_weight=0.5, intra_loss_weight=2.0,
-                      activation=act)(s, t)
+    loss = DISTKDLoss(
+        tau=tau, inter_loss_weight=0.5, intra_loss_weight=2.0,
+        activation=act)(s, t)
     expected = reference(s.numpy(), t.numpy(), tau, 0.5, 2.0, act)
     assert loss.item() == pytest.approx(expected, rel=1e-5)
 
@@ -71,8 +74,9 @@ def test_ignored_pixels_are_left_out():
     big = target.repeat_interleave(2, 1).repeat_interleave(2, 2)
     assert DISTKDLoss()(s, t, big).item() == pytest.approx(expected, 1e-5)
     # mmseg data samples work as the target too
-    samples = [SegDataSample(gt_sem_seg=PixelData(data=m[None]))
-               for m in target]
+    samples = [
+        SegDataSample(gt_sem_seg=PixelData(data=m[None])) for m in target
+    ]
     assert DISTKDLoss()(s, t, samples).item() == pytest.approx(expected, 1e-5)
     # and the ignored pixels change the result (the test can fail)
     assert abs(DISTKDLoss()(s, t).item() - expected) > 1e-4
@@ -88,17 +92,18 @@ def test_equals_mmrazor_on_2d_and_differs_on_4d_as_documented():
     s4, t4 = torch.randn(2, 4, 3, 3), torch.randn(2, 4, 3, 3)
     ours = DISTKDLoss()(s4, t4).item()
     theirs = DISTLoss()(s4, t4).item()
-    assert ours == pytest.approx(reference(dense_rows(s4), dense_rows(t4)),
-                                 rel=1e-5)
+    assert ours == pytest.approx(
+        reference(dense_rows(s4), dense_rows(t4)), rel=1e-5)
     # mmrazor's intra term correlates each class over the batch (2 values)
     # at every location: a different number
     assert abs(ours - theirs) > 1e-3
     y_s, y_t = s4.softmax(1), t4.softmax(1)
-    inter = 1 - np.mean([_pearson(a, b) for a, b in zip(
-        dense_rows(y_s), dense_rows(y_t))])
+    inter = 1 - np.mean(
+        [_pearson(a, b) for a, b in zip(dense_rows(y_s), dense_rows(y_t))])
     intra_batch = 1 - np.mean([
         _pearson(y_s[:, c, i, j].numpy(), y_t[:, c, i, j].numpy())
-        for c in range(4) for i in range(3) for j in range(3)])
+        for c in range(4) for i in range(3) for j in range(3)
+    ])
     assert theirs == pytest.approx(inter + intra_batch, rel=1e-4)
 
 
@@ -134,14 +139,12 @@ def test_half_precision_inputs_are_computed_in_fp32():
 
 def test_all_pixels_ignored_gives_zero():
     s = torch.randn(1, 3, 2, 2, requires_grad=True)
-    loss = DISTKDLoss()(s, torch.randn(1, 3, 2, 2),
-                        torch.full((1, 2, 2), 255))
+    loss = DISTKDLoss()(s, torch.randn(1, 3, 2, 2), torch.full((1, 2, 2), 255))
     loss.backward()
     assert loss.item() == 0.0
 
 
-def test_two_ranks_of_half_batches_match_one_batch_with_gather_rows(
-        tmp_path):
+def test_two_ranks_of_half_batches_match_one_batch_with_gather_rows(tmp_path):
     from conftest import REPO, free_port
     sys.path.insert(0, osp.join(REPO, 'tests', 'helpers'))
     from dist_rank_worker import two_rank_dist
@@ -159,8 +162,8 @@ def test_two_ranks_of_half_batches_match_one_batch_with_gather_rows(
         loss, grad = ranks[r][True]
         assert loss == pytest.approx(full_loss.item(), abs=1e-6)
         # the all-gather's backward sums the 2 ranks' (equal) losses' grads
-        assert torch.allclose(grad / 2, whole.grad[r * 4:(r + 1) * 4],
-                              atol=1e-6)
+        assert torch.allclose(
+            grad / 2, whole.grad[r * 4:(r + 1) * 4], atol=1e-6)
     # per rank (default): the mean of the ranks' losses differs (intra)
     per_rank = (ranks[0][False][0] + ranks[1][False][0]) / 2
     assert abs(per_rank - full_loss.item()) > 1e-3

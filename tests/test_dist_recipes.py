@@ -82,7 +82,8 @@ ROWS = [
     Row(IN1K_ALL, LOSS + 'loss_dist.intra_loss_weight', 1.0, RESNET_DIST),
     Row('mmpretrain/dist_logits_resnet34_resnet18_8xb32_in1k.py',
         'model.architecture.head.loss.loss_weight', 1.0, RESNET_DIST),
-    Row(IN1K_ALL, 'model.teacher_ckpt', 'download.openmmlab.com', RESNET_DIST,
+    Row(
+        IN1K_ALL, 'model.teacher_ckpt', 'download.openmmlab.com', RESNET_DIST,
         'mmpretrain zoo teachers (ResNet-34 73.62, -50 76.55, -101 77.97, '
         '-152 78.48) for torchvision\'s (73.31, 76.13, 77.37, 78.31)'),
     # CIFAR-100
@@ -115,7 +116,8 @@ ROWS = [
     Row(CITYSCAPES, LOSS + 'loss_dist_aux.loss_weight', 0.4, SEG_TRAIN),
     Row(CITYSCAPES, 'model.distiller.student_recorders.aux_logits.source',
         'auxiliary_head.conv_seg', SEG_TRAIN),
-    Row(CITYSCAPES, 'model.distiller.loss_forward_mappings.loss_dist_aux.'
+    Row(
+        CITYSCAPES, 'model.distiller.loss_forward_mappings.loss_dist_aux.'
         'target.record_idx', 1, SEG_TRAIN),
     Row(CITYSCAPES, 'model.distiller.student_recorders.logits.source',
         'decode_head.conv_seg', SEG_TRAIN),  # stride 8, not upsampled
@@ -125,16 +127,19 @@ ROWS = [
         'unset: the default (True) is the reference\'s t_model.eval()'),
     Row(CITYSCAPES, LOSS + 'loss_dist.ignore_index', 255, SEG_TRAIN,
         'ignore pixels are left out of both terms; the reference keeps them'),
-    Row(CITYSCAPES, 'model.teacher_ckpt', 'deeplabv3_r101-d8_512x1024_80k',
+    Row(
+        CITYSCAPES, 'model.teacher_ckpt', 'deeplabv3_r101-d8_512x1024_80k',
         SEG_SCRIPT, 'mmseg zoo teacher (80.20) for the reference\'s own, '
         'unpublished one (78.07)'),
     # COCO Faster R-CNN
     Row(FASTER, 'model.type', 'StudentRoIsDistill', FRCNN),
     Row(FASTER, 'model.teacher.cfg_path', 'mmdet::cascade_rcnn/'
         'cascade-mask-rcnn_x101-64x4d_fpn_20e_coco.py', FRCNN),
-    Row(FASTER, 'model.teacher_ckpt', 'cascade_mask_rcnn_x101_64x4d_fpn_20e_'
+    Row(
+        FASTER, 'model.teacher_ckpt', 'cascade_mask_rcnn_x101_64x4d_fpn_20e_'
         'coco_20200512_161033-bdb5126a.pth', FRCNN),
-    Row(FASTER, 'model.teacher_stages', [0], FRCNN,
+    Row(
+        FASTER, 'model.teacher_stages', [0], FRCNN,
         'the teacher is cut to one stage by running stage 0 only: stages '
         '1-2 and the mask head are loaded (strict loading) but never run'),
     Row(FASTER, 'model.distiller.teacher_recorders.roi_logits.source',
@@ -148,12 +153,10 @@ ROWS = [
     Row(FASTER, 'param_scheduler.1.milestones', [16, 22], SCHEDULE_2X),
     Row(FASTER, 'train_cfg.max_epochs', 24, SCHEDULE_2X),
     Row(FASTER, 'train_dataloader.batch_size', 2, DATA_DET),
-    Row(FASTER_MIMIC, LOSS + 'loss_mimic_fpn0.loss_weight', 1.0,
+    Row(FASTER_MIMIC, LOSS + 'loss_mimic_fpn0.loss_weight', 1.0, FRCNN_MIMIC),
+    Row(FASTER_MIMIC, LOSS + 'loss_mimic_fpn4.loss_weight', 1.0, FRCNN_MIMIC),
+    Row(FASTER_MIMIC, 'model.distiller.connectors.fpn0_adapter.kernel_size', 1,
         FRCNN_MIMIC),
-    Row(FASTER_MIMIC, LOSS + 'loss_mimic_fpn4.loss_weight', 1.0,
-        FRCNN_MIMIC),
-    Row(FASTER_MIMIC, 'model.distiller.connectors.fpn0_adapter.kernel_size',
-        1, FRCNN_MIMIC),
     # COCO RetinaNet
     Row(RETINANET, 'model.distiller.student_recorders.cls.source',
         'bbox_head.retina_cls', RETINA),
@@ -165,8 +168,7 @@ ROWS = [
         '20200130-366f5af1.pth', RETINA),
 ]
 # CIFAR lr: 0.05, and 0.01 for the mobile students
-CIFAR_LR = {'mobilenet-v2': 0.01, 'shufflenet-v1': 0.01,
-            'shufflenet-v2': 0.01}
+CIFAR_LR = {'mobilenet-v2': 0.01, 'shufflenet-v1': 0.01, 'shufflenet-v2': 0.01}
 
 
 def configs_of(pattern: str):
@@ -206,9 +208,9 @@ def test_config_follows_the_reference(row):
         assert _matches(value, row.expected), (
             f'{osp.relpath(path, REPO)}: {row.key} = {value!r}, the '
             f'reference ({row.source[0]} {row.source[1]}) has '
-            f'{row.expected!r}' + (f'; ours differs on purpose: '
-                                   f'{row.deviation}' if row.deviation
-                                   else ''))
+            f'{row.expected!r}' +
+            (f'; ours differs on purpose: '
+             f'{row.deviation}' if row.deviation else ''))
 
 
 @pytest.mark.parametrize('path', configs_of(CIFAR))
@@ -220,14 +222,17 @@ def test_cifar_lr_follows_the_reference(path):
 
 def test_no_weight_decay_on_norm_layers_and_biases():
     """As built: the reference decays conv and linear weights only."""
-    cfg = Config.fromfile(osp.join(
-        CONFIGS, 'dist', 'mmpretrain',
-        'dist_logits_resnet34_resnet18_8xb32_in1k.py'))
+    cfg = Config.fromfile(
+        osp.join(CONFIGS, 'dist', 'mmpretrain',
+                 'dist_logits_resnet34_resnet18_8xb32_in1k.py'))
     cfg.model.teacher_ckpt = None
     model = MODELS.build(cfg.model)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    decay = {id(p): g['weight_decay'] for g in wrapper.param_groups
-             for p in g['params']}
+    decay = {
+        id(p): g['weight_decay']
+        for g in wrapper.param_groups
+        for p in g['params']
+    }
     names = dict(model.student.named_parameters())
     no_decay = [n for n, p in names.items() if decay[id(p)] == 0.0]
     decayed = [n for n, p in names.items() if decay[id(p)] == 1e-4]

@@ -14,8 +14,8 @@ KD_CLS = 'configs/baselines/mmpretrain/' \
 def run_two_validations(demo_data, tmp_path, **val_cfg):
     """Train 2 epochs, validating after each; returns the number of teacher
     validation steps per validation and the last validation's keys."""
-    cfg = small_run_cfg(osp.join(REPO, KD_CLS), demo_data,
-                        str(tmp_path / 'work'))
+    cfg = small_run_cfg(
+        osp.join(REPO, KD_CLS), demo_data, str(tmp_path / 'work'))
     use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.train_cfg.max_epochs = 2
     cfg.default_hooks.checkpoint = None
@@ -40,15 +40,17 @@ def run_two_validations(demo_data, tmp_path, **val_cfg):
 
     runner.val_loop.run = counted_run
     runner.train()
-    keys = {k[len('val/'):] for k in runner.message_hub.log_scalars
-            if k.startswith('val/')}
+    keys = {
+        k[len('val/'):]
+        for k in runner.message_hub.log_scalars if k.startswith('val/')
+    }
     return per_validation, keys
 
 
-@pytest.mark.parametrize('validate_teacher, expected', [
-    ('always', [1, 1]), ('first', [1, 0]), ('never', [0, 0])])
-def test_teacher_validations(validate_teacher, expected, demo_data,
-                             tmp_path):
+@pytest.mark.parametrize('validate_teacher, expected', [('always', [1, 1]),
+                                                        ('first', [1, 0]),
+                                                        ('never', [0, 0])])
+def test_teacher_validations(validate_teacher, expected, demo_data, tmp_path):
     per_validation, keys = run_two_validations(
         demo_data, tmp_path, validate_teacher=validate_teacher)
     assert per_validation == expected  # 4 val images: one batch each

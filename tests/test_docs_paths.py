@@ -10,8 +10,8 @@ import pytest
 from conftest import REPO
 
 DOCS = ['README.md'] + sorted(
-    osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '*',
-                                                     'README.md')) +
+    osp.relpath(p, REPO)
+    for p in glob.glob(osp.join(REPO, 'configs', '*', 'README.md')) +
     glob.glob(osp.join(REPO, 'docs', '**', '*.md'), recursive=True))
 ROOTS = ('configs/', 'tools/', 'docs/', 'tstkd_plugin/', 'tests/',
          'requirements/')
@@ -22,8 +22,8 @@ NOT_OURS = {
     'tools/model_converters/torchvision_to_mmpretrain.py': 'mmpretrain',
     'tstkd_plugin/.mim/': 'made by pip install (mim)',
 }
-PATH = re.compile(r'(?<![\w./-])((?:%s)[\w./-]*[\w/])' % '|'.join(
-    re.escape(r) for r in ROOTS))
+PATH = re.compile(r'(?<![\w./-])((?:%s)[\w./-]*[\w/])' %
+                  '|'.join(re.escape(r) for r in ROOTS))
 
 
 def named_paths(doc: str):
@@ -42,7 +42,28 @@ def test_docs_name_paths():
 
 @pytest.mark.parametrize('doc', DOCS)
 def test_every_named_path_exists(doc):
-    missing = sorted({p for p in named_paths(doc)
-                      if p not in NOT_OURS and
-                      not osp.exists(osp.join(REPO, p))})
+    missing = sorted({
+        p
+        for p in named_paths(doc)
+        if p not in NOT_OURS and not osp.exists(osp.join(REPO, p))
+    })
     assert not missing, f'{doc} names paths that do not exist: {missing}'
+
+
+LINK = re.compile(r'\]\(([^)\s]+)\)')
+
+
+@pytest.mark.parametrize('doc', DOCS)
+def test_every_relative_link_resolves(doc):
+    # a Markdown link is relative to the page that has it (GitHub renders
+    # it so); web links and anchors are not checked
+    with open(osp.join(REPO, doc), encoding='utf-8') as f:
+        targets = LINK.findall(f.read())
+    here = osp.dirname(osp.join(REPO, doc))
+    missing = sorted({
+        t
+        for t in targets if not re.match(r'(https?:|#|mailto:)', t)
+        and not osp.exists(osp.join(here,
+                                    t.split('#')[0]))
+    })
+    assert not missing, f'{doc} links to what does not exist: {missing}'

@@ -1,5 +1,5 @@
 # Copyright (c) tstkd_plugin contributors.
-"""tools/gpu_smoke.py on a machine without CUDA: it says so and exits 0;
+"""tools/misc/gpu_smoke.py on a machine without CUDA: it says so and exits 0;
 its arguments, its plan, and the runs it configures (trained here on CPU)."""
 import importlib.util
 import os.path as osp
@@ -9,12 +9,12 @@ from mmengine.runner import Runner
 
 from conftest import REPO, run_python
 
-TOOL = osp.join(REPO, 'tools', 'gpu_smoke.py')
+TOOL = osp.join(REPO, 'tools', 'misc', 'gpu_smoke.py')
 
 
 @pytest.fixture
 def smoke(monkeypatch):
-    monkeypatch.syspath_prepend(osp.join(REPO, 'tools'))
+    monkeypatch.syspath_prepend(osp.join(REPO, 'tools', 'misc'))
     spec = importlib.util.spec_from_file_location('gpu_smoke', TOOL)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -49,8 +49,8 @@ def test_plan(smoke):
     lite = smoke.plan(['cls', 'det', 'seg'], has_ops=False, gpus=2)
     assert not any(r.task == 'det' for r in lite)
     two = [r for r in lite if r.processes == 2]
-    assert [(r.task, r.method) for r in two] == [
-        ('cls', 'TST+SoKD+DIST'), ('seg', 'SoKD+KD')]
+    assert [(r.task, r.method) for r in two] == [('cls', 'TST+SoKD+DIST'),
+                                                 ('seg', 'SoKD+KD')]
 
 
 @pytest.mark.parametrize('task,method', [('cls', 'TST+KD'),
@@ -59,8 +59,8 @@ def test_smoke_configs_train_the_iterations_asked_for(smoke, task, method,
                                                       demo_data, tmp_path):
     """The configured run (its data read from --data, no validation, a
     stand-in teacher) trains here on CPU, AMP left out (CUDA only)."""
-    run = smoke.SmokeRun(task, method, smoke.TASKS[task]['students'][method],
-                         amp=False)
+    run = smoke.SmokeRun(
+        task, method, smoke.TASKS[task]['students'][method], amp=False)
     cfg = smoke.smoke_cfg(run, demo_data, str(tmp_path / 'work'), iters=10)
     assert cfg.val_cfg is None and cfg.param_scheduler is None
     runner = Runner.from_cfg(cfg)

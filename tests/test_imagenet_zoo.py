@@ -7,11 +7,14 @@ from mmpretrain.registry import MODELS
 
 def test_mobilenet_v1_has_the_published_size():
     # Howard et al. 2017, Table 4: 4.2M parameters with a 1000-class head
-    model = MODELS.build(dict(
-        _scope_='mmpretrain', type='ImageClassifier',
-        backbone=dict(type='MobileNetV1'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=1000, in_channels=1024)))
+    model = MODELS.build(
+        dict(
+            _scope_='mmpretrain',
+            type='ImageClassifier',
+            backbone=dict(type='MobileNetV1'),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LinearClsHead', num_classes=1000, in_channels=1024)))
     total = sum(p.numel() for p in model.parameters())
     assert abs(total / 4.2e6 - 1) <= 0.01, total
     features = model.backbone(torch.randn(1, 3, 224, 224))
@@ -19,9 +22,13 @@ def test_mobilenet_v1_has_the_published_size():
 
 
 def test_mobilenet_v1_stages_and_freezing():
-    backbone = MODELS.build(dict(
-        _scope_='mmpretrain', type='MobileNetV1', out_indices=(0, 5, 13),
-        frozen_stages=1, norm_eval=True))
+    backbone = MODELS.build(
+        dict(
+            _scope_='mmpretrain',
+            type='MobileNetV1',
+            out_indices=(0, 5, 13),
+            frozen_stages=1,
+            norm_eval=True))
     shapes = [f.shape[1:] for f in backbone(torch.randn(2, 3, 64, 64))]
     assert shapes == [(32, 32, 32), (256, 8, 8), (1024, 2, 2)]
     backbone.train()
@@ -39,5 +46,4 @@ def test_mobilenet_v1_stages_and_freezing():
 ])
 def test_mobilenet_v1_bad_arguments_are_named(kwargs, key):
     with pytest.raises(ValueError, match=key):
-        MODELS.build(dict(_scope_='mmpretrain', type='MobileNetV1',
-                          **kwargs))
+        MODELS.build(dict(_scope_='mmpretrain', type='MobileNetV1', **kwargs))

@@ -53,8 +53,7 @@ def test_magnitude_zero_is_identity(name):
     out, affine = AUGMENT_OPS[name].fn(x01, torch.tensor(0.0), sign)
     assert torch.allclose(out, x01, atol=1e-5)
     if affine is not None:
-        assert torch.allclose(affine, torch.eye(3).expand(8, 3, 3),
-                              atol=1e-6)
+        assert torch.allclose(affine, torch.eye(3).expand(8, 3, 3), atol=1e-6)
 
 
 @pytest.mark.parametrize('name', list(AUGMENT_OPS))
@@ -102,8 +101,8 @@ def test_rotation_matrix_maps_corners_as_the_image():
 
 
 def test_prior_policy_and_bad_arguments():
-    aug = LearnableAugment(init_probability={'Rotate': 0.9},
-                           init_magnitude={'ShearX': 0.1})
+    aug = LearnableAugment(
+        init_probability={'Rotate': 0.9}, init_magnitude={'ShearX': 0.1})
     assert aug.probabilities['Rotate'] == pytest.approx(0.9)
     assert aug.probabilities['Invert'] == pytest.approx(0.5)
     assert aug.magnitudes['ShearX'] == pytest.approx(0.1)

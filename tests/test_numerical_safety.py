@@ -30,12 +30,13 @@ def test_non_finite_distillation_loss_stops_before_the_step(make_cfg, bad):
         loss_kd=torch.tensor(bad, requires_grad=True))
     MessageHub.get_current_instance().update_info('iter', 7)
     before = [p.detach().clone() for p in model.student.parameters()]
-    with pytest.raises(FloatingPointError,
-                       match=r'distill\.loss_kd is \[(nan|inf)\] at '
-                       r'iteration 7'):
+    with pytest.raises(
+            FloatingPointError,
+            match=r'distill\.loss_kd is \[(nan|inf)\] at '
+            r'iteration 7'):
         model.train_step(batch, runner.optim_wrapper)
-    assert all(torch.equal(a, p)
-               for a, p in zip(before, model.student.parameters()))
+    assert all(
+        torch.equal(a, p) for a, p in zip(before, model.student.parameters()))
 
 
 def test_augmenter_objective_is_finite_when_the_student_is_certain(make_cfg):

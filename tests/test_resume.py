@@ -17,8 +17,9 @@ METHODS = {
     'DIST': (CLS.format('dist', 'dist_logits'), {}, 'epoch_1.pth'),
     # in the middle of the augmenter phase before epoch 1 (pass 1 of 2)
     'TST': (CLS.format('tst', 'tst_kd_logits'),
-            dict(custom_hooks=[dict(type='TSTPhaseHook', augment_epochs=[1],
-                                    passes=2)]), 'augment_epoch1_pass1.pth'),
+            dict(custom_hooks=[
+                dict(type='TSTPhaseHook', augment_epochs=[1], passes=2)
+            ]), 'augment_epoch1_pass1.pth'),
     # in the middle of the policy search (epochs 0 and 1)
     'SoKD': (CLS.format('sokd', 'sokd_kd_logits'), {}, 'epoch_1.pth'),
 }
@@ -26,8 +27,8 @@ METHODS = {
 
 def method_cfg(method, demo_data, work_dir, teacher_path):
     config, extra, _ = METHODS[method]
-    cfg = small_run_cfg(osp.join(REPO, config), demo_data, work_dir,
-                        train_samples=16)
+    cfg = small_run_cfg(
+        osp.join(REPO, config), demo_data, work_dir, train_samples=16)
     cfg.train_dataloader.batch_size = 4
     cfg.train_cfg.max_epochs = 3
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
@@ -42,8 +43,10 @@ def trained_state(cfg, resume_from=None):
         cfg.resume, cfg.load_from = True, resume_from
     runner = Runner.from_cfg(cfg)
     runner.train()
-    return {k: v.detach().clone() for k, v in
-            runner.model.state_dict().items()}
+    return {
+        k: v.detach().clone()
+        for k, v in runner.model.state_dict().items()
+    }
 
 
 @pytest.mark.parametrize('method', sorted(METHODS))
@@ -57,10 +60,14 @@ def test_resumed_run_ends_like_the_uninterrupted_one(method, demo_data,
         method_cfg(method, demo_data, str(tmp_path / 'resumed'), teacher),
         resume_from=middle)
     assert full.keys() == resumed.keys()
-    learned = [k for k in full if not k.startswith('teacher.')
-               and full[k].is_floating_point()]
-    assert any(k.startswith(('augmenter.', 'distiller.feature_augments.'))
-               for k in learned) == (method in ('TST', 'SoKD'))
+    learned = [
+        k for k in full
+        if not k.startswith('teacher.') and full[k].is_floating_point()
+    ]
+    assert any(
+        k.startswith(('augmenter.', 'distiller.feature_augments.'))
+        for k in learned) == (
+            method in ('TST', 'SoKD'))
     worst = max((full[k] - resumed[k]).abs().max().item() for k in learned)
     assert worst <= 1e-6, worst
     # (without RandomStateHook's restore all four differ: by 0.14 to 67 in
@@ -95,8 +102,8 @@ def test_killed_checkpoint_write_leaves_nothing_resume_trips_on(
     helpers = tmp_path / 'helpers'
     helpers.mkdir()
     (helpers / 'kill_during_save.py').write_text(KILLER)
-    cfg.custom_imports = dict(imports=['kill_during_save'],
-                              allow_failed_imports=False)
+    cfg.custom_imports = dict(
+        imports=['kill_during_save'], allow_failed_imports=False)
     path = str(tmp_path / 'cfg.py')
     cfg.dump(path)
     env = dict(os.environ, PYTHONPATH=str(helpers))

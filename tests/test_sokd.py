@@ -8,11 +8,11 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 
-from conftest import (REPO, built_runner, flatten, small_run_cfg,
-                      train_on_two_cpu_ranks, use_stand_in_teacher)
 from tstkd_plugin.augment import FEATURE_OPS, FeatureAugment
 from tstkd_plugin.losses import MaskedMSELoss
 from tstkd_plugin.modules import DistinctiveAreaDetector, activation_energy
+from conftest import (REPO, built_runner, flatten, small_run_cfg,
+                      train_on_two_cpu_ranks, use_stand_in_teacher)
 
 SOKD_KD = 'configs/sokd/mmpretrain/sokd_kd_logits_resnet18-w32_resnet18-w8_digits.py'  # noqa: E501
 
@@ -34,15 +34,15 @@ PLUGIN_PAIRS = [
      'sokd/mmpretrain/sokd_dist_logits_resnet34_resnet18_8xb32_in1k.py'),
 ]
 # what switching SoKD on may change (dotted prefixes)
-PLUGIN_KEYS = (
-    'model.type', 'model.search_epochs', 'model.search_iters',
-    'model.distiller.type', 'model.distiller.sokd_pairs',
-    'model.distiller.student_recorders.sokd_',
-    'model.distiller.teacher_recorders.sokd_',
-    'model.distiller.connectors.sokd_', 'model.distiller.feature_augment',
-    'model.distiller.dam', 'model.distiller.loss_feat',
-    'model.distiller.loss_dam_weight', 'model.distiller.loss_heatmap_weight',
-    'optim_wrapper', 'param_scheduler', 'model_wrapper_cfg', 'sokd_')
+PLUGIN_KEYS = ('model.type', 'model.search_epochs', 'model.search_iters',
+               'model.distiller.type', 'model.distiller.sokd_pairs',
+               'model.distiller.student_recorders.sokd_',
+               'model.distiller.teacher_recorders.sokd_',
+               'model.distiller.connectors.sokd_',
+               'model.distiller.feature_augment', 'model.distiller.dam',
+               'model.distiller.loss_feat', 'model.distiller.loss_dam_weight',
+               'model.distiller.loss_heatmap_weight', 'optim_wrapper',
+               'param_scheduler', 'model_wrapper_cfg', 'sokd_')
 
 
 @pytest.mark.parametrize('host, sokd', PLUGIN_PAIRS)
@@ -121,13 +121,14 @@ def test_masked_mse_is_the_mean_inside_the_mask():
 
 
 def test_regions_are_boxes_around_the_peaks():
-    dam = DistinctiveAreaDetector(in_channels=4, num_peaks=1, min_size=0.2,
-                                  max_size=0.4)
+    dam = DistinctiveAreaDetector(
+        in_channels=4, num_peaks=1, min_size=0.2, max_size=0.4)
     heat = torch.full((1, 1, 10, 10), -9.0)
     heat[0, 0, 6, 3] = 5.0
-    output = dict(heatmap=heat,
-                  size=torch.full((1, 2, 10, 10), 0.3),
-                  offset=torch.full((1, 2, 10, 10), 0.5))
+    output = dict(
+        heatmap=heat,
+        size=torch.full((1, 2, 10, 10), 0.3),
+        offset=torch.full((1, 2, 10, 10), 0.5))
     mask = dam.regions(output)[0, 0]
     ys, xs = torch.nonzero(mask, as_tuple=True)
     # a 3 x 3 box centred on the peak (half side 1.5 cells)
@@ -138,8 +139,8 @@ def test_regions_are_boxes_around_the_peaks():
     # weak maxima of a flat background are not regions (plain top-K, the
     # reference's, takes them)
     for ratio, cells in ((0.5, 1), (0.0, 3)):
-        dam = DistinctiveAreaDetector(in_channels=4, num_peaks=3,
-                                      min_peak_ratio=ratio)
+        dam = DistinctiveAreaDetector(
+            in_channels=4, num_peaks=3, min_peak_ratio=ratio)
         assert dam.regions(output).sum() == cells
 
 
@@ -156,15 +157,15 @@ def test_gradients_reach_every_learnable_parameter(demo_data, tmp_path):
     runner = sokd_runner(demo_data, tmp_path)
     model = runner.model
     data = model.data_preprocessor(
-        next(iter(runner.build_dataloader(runner.cfg.train_dataloader))),
-        True)
+        next(iter(runner.build_dataloader(runner.cfg.train_dataloader))), True)
     torch.manual_seed(0)
     losses = model.loss(data['inputs'], data['data_samples'])
     total, _ = model.parse_losses(losses)
     total.backward()
-    without = [n for n, p in model.named_parameters()
-               if p.requires_grad and (p.grad is None or not p.grad.any())
-               and 'feature_augments' not in n]
+    without = [
+        n for n, p in model.named_parameters() if p.requires_grad and (
+            p.grad is None or not p.grad.any()) and 'feature_augments' not in n
+    ]
     assert not without, without
     assert not any(p.requires_grad for p in model.teacher.parameters())
     augment = model.distiller.feature_augments['layer2']
@@ -175,20 +176,22 @@ def test_gradients_reach_every_learnable_parameter(demo_data, tmp_path):
     assert all(grads[name] == 0 for name in augment.op_names
                if name not in used)
     for part in ('heatmap', 'size', 'offset'):
-        assert any(n.startswith(f'distiller.dams.layer2.{part}.')
-                   for n, p in model.named_parameters()
-                   if p.grad is not None and p.grad.any())
+        assert any(
+            n.startswith(f'distiller.dams.layer2.{part}.')
+            for n, p in model.named_parameters()
+            if p.grad is not None and p.grad.any())
 
 
-def test_policy_is_searched_then_frozen_but_still_sampled(demo_data,
-                                                          tmp_path):
+def test_policy_is_searched_then_frozen_but_still_sampled(demo_data, tmp_path):
     runner = sokd_runner(demo_data, tmp_path)
     model, optim = runner.model, runner.optim_wrapper
     assert set(optim.keys()) == {'architecture', 'feature_augment'}
-    policy_ids = {id(p) for p in
-                  model.distiller.feature_augments.parameters()}
-    in_student_optim = {id(p) for g in optim['architecture'].param_groups
-                        for p in g['params']}
+    policy_ids = {id(p) for p in model.distiller.feature_augments.parameters()}
+    in_student_optim = {
+        id(p)
+        for g in optim['architecture'].param_groups
+        for p in g['params']
+    }
     assert not policy_ids & in_student_optim
     batch = next(iter(runner.build_dataloader(runner.cfg.train_dataloader)))
     augment = model.distiller.feature_augments['layer2']
@@ -207,14 +210,13 @@ def test_policy_is_searched_then_frozen_but_still_sampled(demo_data,
     log = model.train_step(batch, optim)
     assert log['sokd_searching'] == 0
     assert all(torch.equal(a, b) for a, b in zip(before, policy()))
-    assert any(not torch.equal(a, p) for a, p in
-               zip(student, model.student.parameters()))
+    assert any(not torch.equal(a, p)
+               for a, p in zip(student, model.student.parameters()))
     x = torch.rand(4, 64, 8, 8)
     assert not torch.equal(augment(x), x)  # frozen, still sampled
 
 
-def test_unrolled_search_moves_the_policy_and_the_student(demo_data,
-                                                          tmp_path):
+def test_unrolled_search_moves_the_policy_and_the_student(demo_data, tmp_path):
     runner = sokd_runner(demo_data, tmp_path, search='unrolled')
     model = runner.model
     batch = next(iter(runner.build_dataloader(runner.cfg.train_dataloader)))
@@ -240,8 +242,8 @@ def _masks_and_energy(model, batch):
             distiller.student_recorders:
         model.teacher(data['inputs'], mode='tensor')
         model.student(data['inputs'], mode='tensor')
-        student = distiller.get_record('sokd_layer2', True,
-                                       connector='sokd_layer2_adapter')
+        student = distiller.get_record(
+            'sokd_layer2', True, connector='sokd_layer2_adapter')
         teacher = distiller.get_record('sokd_layer2', False)
         output = distiller.dams['layer2'](student)
     model.train()
@@ -273,8 +275,9 @@ def test_dam_masks_are_sane_on_demo_data(demo_data, tmp_path):
         return inside / ((energy * (1 - mask)).sum() / (1 - mask).sum())
 
     def correlation(heatmap, energy):
-        return torch.corrcoef(torch.stack(
-            [heatmap.flatten(), energy.flatten()]))[0, 1]
+        return torch.corrcoef(
+            torch.stack([heatmap.flatten(),
+                         energy.flatten()]))[0, 1]
 
     mask, heatmap, energy = _masks_and_energy(model, probe)
     ratio_before = energy_inside_over_outside(mask, energy)
@@ -299,8 +302,11 @@ def test_dam_masks_are_sane_on_demo_data(demo_data, tmp_path):
 
 def test_two_cpu_processes_keep_student_dam_and_policy_identical(
         demo_data, tmp_path):
-    cfg = small_run_cfg(osp.join(REPO, SOKD_KD), demo_data,
-                        str(tmp_path / 'work'), train_samples=16)
+    cfg = small_run_cfg(
+        osp.join(REPO, SOKD_KD),
+        demo_data,
+        str(tmp_path / 'work'),
+        train_samples=16)
     cfg.train_dataloader.batch_size = 4
     use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None

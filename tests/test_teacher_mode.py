@@ -28,8 +28,9 @@ def dropout_modes(model: nn.Module) -> List[bool]:
         if isinstance(module, nn.modules.dropout._DropoutNd):
             module.register_forward_hook(
                 lambda m, args, out: calls.append(m.training))
-    assert any(isinstance(m, nn.modules.dropout._DropoutNd)
-               for m in model.modules()), 'the test needs a dropout teacher'
+    assert any(
+        isinstance(m, nn.modules.dropout._DropoutNd)
+        for m in model.modules()), 'the test needs a dropout teacher'
     return calls
 
 
@@ -44,8 +45,12 @@ def teacher_logits(model: nn.Module) -> List[torch.Tensor]:
 @pytest.mark.parametrize('algorithm', sorted(ALGORITHMS))
 def test_teacher_dropout_is_off_in_student_steps(algorithm, demo_data,
                                                  tmp_path):
-    runner = built_runner(ALGORITHMS[algorithm], demo_data, tmp_path,
-                          train_samples=4, batch_size=4)
+    runner = built_runner(
+        ALGORITHMS[algorithm],
+        demo_data,
+        tmp_path,
+        train_samples=4,
+        batch_size=4)
     model = runner.model
     model.train()
     assert not any(m.training for m in model.teacher.modules())
@@ -68,12 +73,21 @@ def test_teacher_dropout_is_off_in_student_steps(algorithm, demo_data,
 
 
 def test_teacher_eval_false_keeps_mmrazor_modes(demo_data, tmp_path):
-    runner = built_runner(ALGORITHMS['kd'], demo_data, tmp_path,
-                          train_samples=4, batch_size=4, teacher_eval=False)
+    runner = built_runner(
+        ALGORITHMS['kd'],
+        demo_data,
+        tmp_path,
+        train_samples=4,
+        batch_size=4,
+        teacher_eval=False)
     model = runner.model.train()
-    dropouts = [m for m in model.teacher.modules()
-                if isinstance(m, nn.modules.dropout._DropoutNd)]
-    norms = [m for m in model.teacher.modules()
-             if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    dropouts = [
+        m for m in model.teacher.modules()
+        if isinstance(m, nn.modules.dropout._DropoutNd)
+    ]
+    norms = [
+        m for m in model.teacher.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
     assert dropouts and all(m.training for m in dropouts)
     assert norms and not any(m.training for m in norms)

@@ -11,11 +11,11 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from conftest import (REPO, run_python, small_run_cfg,
-                      train_on_two_cpu_ranks, use_stand_in_teacher)
+from conftest import (REPO, run_python, small_run_cfg, train_on_two_cpu_ranks,
+                      use_stand_in_teacher)
 
 STUDENT_CLS = 'configs/baselines/mmpretrain/resnet18-w8_digits.py'
-KD_CLS = 'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py'
+KD_CLS = 'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py'  # noqa: E501
 TST_CLS = 'configs/tst/mmpretrain/tst_kd_logits_resnet18-w32_resnet18-w8_digits.py'  # noqa: E501
 TST_DET = 'configs/tst/mmdet/tst_kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py'  # noqa: E501
 MMPRETRAIN_TOOLS = osp.join(
@@ -24,8 +24,9 @@ MMPRETRAIN_TOOLS = osp.join(
 
 
 def _load_tool(name: str):
+    """``name``: the tool's path under tools/, without ``.py``."""
     spec = importlib.util.spec_from_file_location(
-        f'tool_{name}', osp.join(REPO, 'tools', f'{name}.py'))
+        f'tool_{osp.basename(name)}', osp.join(REPO, 'tools', f'{name}.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -36,7 +37,8 @@ def test_train_tool_flags(flag, monkeypatch, tmp_path):
     train = _load_tool('train')
     monkeypatch.delenv('LOCAL_RANK', raising=False)
     monkeypatch.setattr(sys, 'argv', [
-        'train.py', osp.join(REPO, STUDENT_CLS), '--work-dir',
+        'train.py',
+        osp.join(REPO, STUDENT_CLS), '--work-dir',
         str(tmp_path), '--amp', '--resume', '--cfg-options',
         'train_cfg.max_epochs=3', flag, '1'
     ])
@@ -61,12 +63,15 @@ def test_train_tool_amp_and_auto_scale_lr_on_wrapper_dicts(
     (it used to add ``type``/``loss_scale`` beside the children)."""
     train = _load_tool('train')
     monkeypatch.setattr(sys, 'argv', [
-        'train.py', osp.join(REPO, config), '--work-dir', str(tmp_path),
-        '--amp', '--auto-scale-lr'
+        'train.py',
+        osp.join(REPO, config), '--work-dir',
+        str(tmp_path), '--amp', '--auto-scale-lr'
     ])
     cfg = train.build_cfg(train.parse_args())
-    children = {key: child for key, child in cfg.optim_wrapper.items()
-                if isinstance(child, dict)}
+    children = {
+        key: child
+        for key, child in cfg.optim_wrapper.items() if isinstance(child, dict)
+    }
     assert len(children) >= 2 and 'type' not in cfg.optim_wrapper, \
         cfg.optim_wrapper
     for key, child in children.items():
@@ -87,26 +92,30 @@ def kd_checkpoint(demo_data, tmp_path_factory):
     return osp.join(work, 'epoch_1.pth'), cfg, val_top1
 
 
-def test_export_student_loads_in_mmpretrain_test_tool(kd_checkpoint,
-                                                      demo_data, tmp_path):
+def test_export_student_loads_in_mmpretrain_test_tool(kd_checkpoint, demo_data,
+                                                      tmp_path):
     ckpt, _, val_top1 = kd_checkpoint
     out = str(tmp_path / 'student.pth')
-    result = run_python(['tools/export_student.py', ckpt, out])
+    result = run_python(
+        ['tools/model_converters/export_student.py', ckpt, out])
     assert result.returncode == 0, result.stderr
     exported = torch.load(out)['state_dict']
     full = torch.load(ckpt)['state_dict']
-    assert not any(k.startswith(('architecture.', 'teacher.', 'distiller.'))
-                   for k in exported)
-    assert set(exported) == {k[len('architecture.'):] for k in full
-                             if k.startswith('architecture.')}
+    assert not any(
+        k.startswith(('architecture.', 'teacher.', 'distiller.'))
+        for k in exported)
+    assert set(exported) == {
+        k[len('architecture.'):]
+        for k in full if k.startswith('architecture.')
+    }
     assert torch.equal(exported['head.fc.weight'],
                        full['architecture.head.fc.weight'])
 
     # mmpretrain's own test tool, without tstkd_plugin, loads and scores it
-    student_cfg = small_run_cfg(osp.join(REPO, STUDENT_CLS), demo_data,
-                                str(tmp_path / 'test'))
-    log, _ = library_test_log(osp.join(MMPRETRAIN_TOOLS, 'test.py'),
-                              student_cfg, out, tmp_path)
+    student_cfg = small_run_cfg(
+        osp.join(REPO, STUDENT_CLS), demo_data, str(tmp_path / 'test'))
+    log, _ = library_test_log(
+        osp.join(MMPRETRAIN_TOOLS, 'test.py'), student_cfg, out, tmp_path)
     # the same weights on the same val images: the score of the KD run
     assert f'accuracy/top1: {val_top1:.4f}' in log
 
@@ -155,31 +164,35 @@ def test_exported_dense_student_keeps_its_classes(library, demo_data,
     logged = runner.message_hub.log_scalars
     assert f'val/{metric}' in logged, sorted(logged)
     kd_score = logged[f'val/{metric}'].current()
-    ckpt = [f for f in os.listdir(work) if f.endswith('.pth')
-            and f != 'teacher.pth'][0]
+    ckpt = [
+        f for f in os.listdir(work)
+        if f.endswith('.pth') and f != 'teacher.pth'
+    ][0]
     out = str(tmp_path / 'student.pth')
-    result = run_python(['tools/export_student.py', osp.join(work, ckpt),
-                         out])
+    result = run_python([
+        'tools/model_converters/export_student.py',
+        osp.join(work, ckpt), out
+    ])
     assert result.returncode == 0, result.stderr
     exported = torch.load(out, weights_only=True)
     classes = list(cfg.train_dataloader.dataset.metainfo['classes'])
     assert list(exported['meta']['dataset_meta']['classes']) == classes
     assert 'cfg' not in exported['meta']  # the distillation config
 
-    student_cfg = small_run_cfg(osp.join(REPO, student_config), demo_data,
-                                str(tmp_path / 'test'))
+    student_cfg = small_run_cfg(
+        osp.join(REPO, student_config), demo_data, str(tmp_path / 'test'))
     if library == 'mmdet':
         student_cfg.model.test_cfg.score_thr = 0.0
     # the library's own test tool scores it as the KD run's validation did
-    tool = osp.join(osp.dirname(importlib.util.find_spec(library).origin),
-                    '.mim', 'tools', 'test.py')
+    tool = osp.join(
+        osp.dirname(importlib.util.find_spec(library).origin), '.mim', 'tools',
+        'test.py')
     log, cfg_path = library_test_log(tool, student_cfg, out, tmp_path)
     assert f'{metric}: {kd_score:.4f}' in log, log[-1500:]
     # the library's inferencer: the demo's class names, not COCO's or
     # Cityscapes' defaults
     image = first_val_image(student_cfg)
-    result = run_python(['-c', INFER_EXPORTED, library, cfg_path, out,
-                         image])
+    result = run_python(['-c', INFER_EXPORTED, library, cfg_path, out, image])
     assert result.returncode == 0, result.stderr[-3000:]
     line = [x for x in result.stdout.splitlines() if x.startswith('RESULT')]
     inferred = json.loads(line[-1][len('RESULT '):])
@@ -194,8 +207,9 @@ def library_test_log(tool: str, student_cfg, weights: str,
     student_cfg.log_level = 'INFO'
     cfg_path = str(tmp_path / 'student_cfg.py')
     student_cfg.dump(cfg_path)
-    result = run_python([tool, cfg_path, weights, '--work-dir',
-                         str(tmp_path / 'test')])
+    result = run_python(
+        [tool, cfg_path, weights, '--work-dir',
+         str(tmp_path / 'test')])
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
     assert 'unexpected key' not in log and 'missing keys' not in log
@@ -213,8 +227,10 @@ def first_val_image(cfg) -> str:
 def test_export_refuses_a_plain_checkpoint(tmp_path):
     path = str(tmp_path / 'plain.pth')
     torch.save({'state_dict': {'head.fc.weight': torch.zeros(1)}}, path)
-    result = run_python(['tools/export_student.py', path,
-                         str(tmp_path / 'o.pth')])
+    result = run_python([
+        'tools/model_converters/export_student.py', path,
+        str(tmp_path / 'o.pth')
+    ])
     assert result.returncode != 0
     assert "no key starts with 'architecture.'" in result.stderr
 
@@ -224,8 +240,10 @@ def test_test_tool_scores_a_kd_checkpoint(kd_checkpoint, tmp_path):
     cfg_path = str(tmp_path / 'kd_cfg.py')
     cfg.dump(cfg_path)
     out = str(tmp_path / 'metrics.json')
-    result = run_python(['tools/test.py', cfg_path, ckpt, '--work-dir',
-                         str(tmp_path), '--out', out])
+    result = run_python([
+        'tools/test.py', cfg_path, ckpt, '--work-dir',
+        str(tmp_path), '--out', out
+    ])
     assert result.returncode == 0, result.stderr[-3000:]
     with open(out) as f:
         metrics = json.load(f)
@@ -244,9 +262,11 @@ def test_train_tool_out_is_the_score_of_the_last_checkpoint(
     trained, tested = str(tmp_path / 'train.json'), str(tmp_path / 'test.json')
     result = run_python(['tools/train.py', cfg_path, '--out', trained])
     assert result.returncode == 0, result.stderr[-3000:]
-    result = run_python(['tools/test.py', cfg_path,
-                         str(tmp_path / 'work' / 'epoch_1.pth'),
-                         '--work-dir', str(tmp_path / 'test'), '--out', tested])
+    result = run_python([
+        'tools/test.py', cfg_path,
+        str(tmp_path / 'work' / 'epoch_1.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--out', tested
+    ])
     assert result.returncode == 0, result.stderr[-3000:]
     with open(trained) as f:
         last_val = json.load(f)
@@ -263,17 +283,21 @@ def test_score_tst_augment_scores_the_run_under_each_policy(
     cfg_path = str(tmp_path / 'tst_cfg.py')
     cfg.dump(cfg_path)
     # a policy whose gates never open: the images stay as they are
-    tool = _load_tool('score_tst_augment')
+    tool = _load_tool('analysis/score_tst_augment')
     algorithm = tool.build_algorithm(cfg.copy(), ckpt)
-    closed = {f'augmenter.{k}': v
-              for k, v in algorithm.augmenter.state_dict().items()}
+    closed = {
+        f'augmenter.{k}': v
+        for k, v in algorithm.augmenter.state_dict().items()
+    }
     closed['augmenter.probability_logits'] = torch.full_like(
         closed['augmenter.probability_logits'], -10.0)
     policy = str(tmp_path / 'closed.pth')
     torch.save({'state_dict': closed}, policy)
     out = str(tmp_path / 'scores.json')
-    result = run_python(['tools/score_tst_augment.py', cfg_path, ckpt,
-                         '--policies', 'none', policy, '--out', out])
+    result = run_python([
+        'tools/analysis/score_tst_augment.py', cfg_path, ckpt, '--policies',
+        'none', policy, '--out', out
+    ])
     assert result.returncode == 0, result.stderr[-3000:]
     with open(out) as f:
         scores = json.load(f)
@@ -291,15 +315,18 @@ def test_score_tst_augment_scores_the_run_under_each_policy(
 
 def test_score_tst_augment_refuses_metrics_blind_to_the_augmentation(
         demo_data, tmp_path):
-    tool = _load_tool('score_tst_augment')
+    tool = _load_tool('analysis/score_tst_augment')
     cfg = small_run_cfg(osp.join(REPO, TST_DET), demo_data, str(tmp_path))
     with pytest.raises(ValueError, match='val_evaluator.*CocoMetric'):
         tool.build_algorithm(cfg, 'unused.pth')
 
 
 def test_dist_train_two_cpu_processes(demo_data, tmp_path):
-    cfg = small_run_cfg(osp.join(REPO, STUDENT_CLS), demo_data,
-                        str(tmp_path / 'work'), train_samples=16)
+    cfg = small_run_cfg(
+        osp.join(REPO, STUDENT_CLS),
+        demo_data,
+        str(tmp_path / 'work'),
+        train_samples=16)
     cfg.train_dataloader.batch_size = 4  # 2 ranks x 2 iterations
     cfg.log_level = 'INFO'
     log, digests = train_on_two_cpu_ranks(cfg, tmp_path,
@@ -369,8 +396,11 @@ def test_external_config_with_custom_imports_trains(demo_data, tmp_path):
     cfg_path.write_text(
         EXTERNAL_CFG.format(data_root=osp.join(demo_data, 'cls')))
     # mmpretrain's own train tool: nothing imports the plugin but the config
-    result = run_python([osp.join(MMPRETRAIN_TOOLS, 'train.py'),
-                         str(cfg_path), '--work-dir', str(tmp_path / 'w')],
+    result = run_python([
+        osp.join(MMPRETRAIN_TOOLS, 'train.py'),
+        str(cfg_path), '--work-dir',
+        str(tmp_path / 'w')
+    ],
                         cwd=str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     log = result.stdout + result.stderr
@@ -380,32 +410,39 @@ def test_external_config_with_custom_imports_trains(demo_data, tmp_path):
 
 def test_step_time_tool_compares_configs(demo_data, tmp_path):
     paths = []
-    for name, config in (('kd', KD_CLS), (
-            'dist',
-            'configs/dist/mmpretrain/'
-            'dist_logits_resnet18-w32_resnet18-w8_digits.py')):
-        cfg = small_run_cfg(osp.join(REPO, config), demo_data,
-                            str(tmp_path / name))
+    for name, config in (('kd', KD_CLS),
+                         ('dist', 'configs/dist/mmpretrain/'
+                          'dist_logits_resnet18-w32_resnet18-w8_digits.py')):
+        cfg = small_run_cfg(
+            osp.join(REPO, config), demo_data, str(tmp_path / name))
         paths.append(str(tmp_path / f'{name}.py'))
         cfg.dump(paths[-1])
-    result = run_python(['tools/step_time.py', *paths, '--steps', '2',
-                         '--warmup', '1'])
+    result = run_python([
+        'tools/analysis/step_time.py', *paths, '--steps', '2', '--warmup', '1'
+    ])
     assert result.returncode == 0, result.stderr[-3000:]
-    rows = [line for line in result.stdout.splitlines()
-            if line.startswith(f'| {tmp_path}')]
+    rows = [
+        line for line in result.stdout.splitlines()
+        if line.startswith(f'| {tmp_path}')
+    ]
     assert len(rows) == 2
     assert rows[0].endswith('| 1.00 |')
     assert float(rows[1].split('|')[-2]) > 0
 
 
-@pytest.mark.parametrize('config', [
-    'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py',  # noqa: E501
-    'configs/dist/mmpretrain/dist_logits_resnet18-w32_resnet18-w8_digits.py',
-])
+@pytest.mark.parametrize(
+    'config',
+    [
+        'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py',  # noqa: E501
+        'configs/dist/mmpretrain/dist_logits_resnet18-w32_resnet18-w8_digits.py',  # noqa: E501
+    ])
 def test_distillation_on_two_cpu_processes_keeps_ranks_identical(
         config, demo_data, tmp_path):
-    cfg = small_run_cfg(osp.join(REPO, config), demo_data,
-                        str(tmp_path / 'work'), train_samples=16)
+    cfg = small_run_cfg(
+        osp.join(REPO, config),
+        demo_data,
+        str(tmp_path / 'work'),
+        train_samples=16)
     cfg.train_dataloader.batch_size = 4
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))

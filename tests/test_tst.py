@@ -12,16 +12,19 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
-from conftest import (REPO, run_python, small_run_cfg,
-                      train_on_two_cpu_ranks, use_stand_in_teacher)
 from tstkd_plugin.hooks import TSTPhaseHook
+from conftest import (REPO, run_python, small_run_cfg, train_on_two_cpu_ranks,
+                      use_stand_in_teacher)
 
 TST_KD = 'configs/tst/mmpretrain/tst_kd_logits_resnet18-w32_resnet18-w8_digits.py'  # noqa: E501
 
 
 def tst_cfg(demo_data, work_dir, tmp_path, train_samples=8, **hook):
-    cfg = small_run_cfg(osp.join(REPO, TST_KD), demo_data, str(work_dir),
-                        train_samples=train_samples)
+    cfg = small_run_cfg(
+        osp.join(REPO, TST_KD),
+        demo_data,
+        str(work_dir),
+        train_samples=train_samples)
     cfg.train_dataloader.batch_size = 4
     use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.custom_hooks = [dict(type='TSTPhaseHook', **hook)]
@@ -39,8 +42,8 @@ def test_student_step_sees_augmented_then_original(demo_data, tmp_path):
 
     def fake_loss(inputs, samples):
         seen['inputs'], seen['samples'] = inputs, samples
-        return dict(loss=inputs.sum() * 0 + sum(
-            p.sum() * 0 for p in model.student.parameters()))
+        return dict(loss=inputs.sum() * 0 +
+                    sum(p.sum() * 0 for p in model.student.parameters()))
 
     model.loss = fake_loss
     model.augmenter.forward = lambda x: x + 100.0  # recognisable copies
@@ -66,8 +69,10 @@ def test_augmenter_step_touches_only_the_augmenter(demo_data, tmp_path):
     log_vars = model.train_step(data, optim)
     assert {'augmenter.loss_teacher_ce', 'augmenter.loss_student_negative'} \
         <= set(log_vars)
-    changed = {k for k, v in model.state_dict().items()
-               if not torch.equal(v, state[k])}
+    changed = {
+        k
+        for k, v in model.state_dict().items() if not torch.equal(v, state[k])
+    }
     assert changed and all(k.startswith('augmenter.') for k in changed)
     assert all(p.grad is None or not p.grad.any()
                for p in model.student.parameters())
@@ -93,8 +98,9 @@ def test_augmenter_step_leaves_every_module_mode_as_it_was(
     model.augmenter_phase.fill_(False)
     stats = {k: v.clone() for k, v in model.teacher.state_dict().items()}
     model.train_step(data, optim)
-    assert all(torch.equal(v, stats[k])
-               for k, v in model.teacher.state_dict().items())
+    assert all(
+        torch.equal(v, stats[k])
+        for k, v in model.teacher.state_dict().items())
 
 
 def test_wrong_optimizer_wrapper_is_named(demo_data, tmp_path):
@@ -125,14 +131,16 @@ def _train(cfg):
 
 
 def test_hook_runs_phases_before_the_given_epochs(demo_data, tmp_path):
-    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path,
-                  augment_epochs=[1, 2], passes=2)
+    cfg = tst_cfg(
+        demo_data, tmp_path / 'w', tmp_path, augment_epochs=[1, 2], passes=2)
     cfg.train_cfg.max_epochs = 3
     runner = _train(cfg)
-    files = sorted(f for f in os.listdir(tmp_path / 'w')
-                   if f.startswith('augment_'))
-    assert files == ['augment_epoch1_pass1.pth', 'augment_epoch1_pass2.pth',
-                     'augment_epoch2_pass1.pth', 'augment_epoch2_pass2.pth']
+    files = sorted(
+        f for f in os.listdir(tmp_path / 'w') if f.startswith('augment_'))
+    assert files == [
+        'augment_epoch1_pass1.pth', 'augment_epoch1_pass2.pth',
+        'augment_epoch2_pass1.pth', 'augment_epoch2_pass2.pth'
+    ]
     # student iterations are not spent on the augmenter: 2 per epoch
     assert runner.iter == 6 and not bool(runner.model.augmenter_phase)
     # the phase's checkpoint was taken before the student's epoch 1
@@ -144,13 +152,18 @@ def test_hook_runs_phases_before_the_given_epochs(demo_data, tmp_path):
 
 
 def test_hook_runs_phases_before_the_given_iterations(demo_data, tmp_path):
-    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_iters=[2],
-                  passes=1, iters_per_pass=3)
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=4,
-                         val_interval=4)
+    cfg = tst_cfg(
+        demo_data,
+        tmp_path / 'w',
+        tmp_path,
+        augment_iters=[2],
+        passes=1,
+        iters_per_pass=3)
+    cfg.train_cfg = dict(
+        type='IterBasedTrainLoop', max_iters=4, val_interval=4)
     cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=4,
-                                        by_epoch=False)
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=4, by_epoch=False)
     cfg.log_processor = dict(by_epoch=False)
     runner = _train(cfg)
     assert runner.iter == 4
@@ -160,11 +173,13 @@ def test_hook_runs_phases_before_the_given_iterations(demo_data, tmp_path):
 
 def test_epoch_schedule_on_an_iteration_loop_is_named(demo_data, tmp_path):
     cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[1])
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=4,
-                         val_interval=4)
+    cfg.train_cfg = dict(
+        type='IterBasedTrainLoop', max_iters=4, val_interval=4)
     cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
-    with pytest.raises(ValueError, match='TSTPhaseHook.augment_epochs does '
-                       'not fit the train loop IterBasedTrainLoop'):
+    with pytest.raises(
+            ValueError,
+            match='TSTPhaseHook.augment_epochs does '
+            'not fit the train loop IterBasedTrainLoop'):
         _train(cfg)
 
 
@@ -183,8 +198,10 @@ def test_policy_is_logged_as_scalars(demo_data, tmp_path):
         p[runner.model.augmenter.op_names.index('Rotate')].item())
     # and the plot tool draws it
     png = str(tmp_path / 'policy.png')
-    result = run_python(['tools/plot_tst_policy.py', str(tmp_path / 'w'),
-                         '--out', png])
+    result = run_python([
+        'tools/visualization/plot_tst_policy.py',
+        str(tmp_path / 'w'), '--out', png
+    ])
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'policy of 14 ops over 1 phases' in result.stdout
     with open(png, 'rb') as f:
@@ -192,22 +209,25 @@ def test_policy_is_logged_as_scalars(demo_data, tmp_path):
 
 
 def test_resume_in_the_middle_of_a_phase(demo_data, tmp_path):
-    cfg = tst_cfg(demo_data, tmp_path / 'full', tmp_path,
-                  augment_epochs=[1], passes=3)
+    cfg = tst_cfg(
+        demo_data, tmp_path / 'full', tmp_path, augment_epochs=[1], passes=3)
     cfg.train_cfg.max_epochs = 2
     _train(cfg)
     middle = str(tmp_path / 'full' / 'augment_epoch1_pass1.pth')
     saved = torch.load(middle)['state_dict']
 
-    resumed_cfg = tst_cfg(demo_data, tmp_path / 'resumed', tmp_path,
-                          augment_epochs=[1], passes=3)
+    resumed_cfg = tst_cfg(
+        demo_data,
+        tmp_path / 'resumed',
+        tmp_path,
+        augment_epochs=[1],
+        passes=3)
     resumed_cfg.train_cfg.max_epochs = 2
     resumed_cfg.resume, resumed_cfg.load_from = True, middle
     runner = Runner.from_cfg(resumed_cfg)
     runner.load_or_resume()
     assert runner.epoch == 1
-    for key in ('augmenter.probability_logits',
-                'augmenter.magnitude_logits'):
+    for key in ('augmenter.probability_logits', 'augmenter.magnitude_logits'):
         assert torch.equal(runner.model.state_dict()[key], saved[key])
     hook = [h for h in runner.hooks if isinstance(h, TSTPhaseHook)][0]
     assert (hook.phase_at, hook.passes_done) == (1, 1)
@@ -234,9 +254,14 @@ def test_each_phase_starts_with_a_fresh_augmenter_optimizer(
         fresh, demo_data, tmp_path):
     """The reference re-creates the augmenter's optimizer every phase: the
     lr decayed in one phase is back to the configured one in the next."""
-    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[1, 2],
-                  passes=2, plateau_decay=ALWAYS_DECAY,
-                  fresh_optimizer=fresh)
+    cfg = tst_cfg(
+        demo_data,
+        tmp_path / 'w',
+        tmp_path,
+        augment_epochs=[1, 2],
+        passes=2,
+        plateau_decay=ALWAYS_DECAY,
+        fresh_optimizer=fresh)
     cfg.train_cfg.max_epochs = 3
     runner = _train(cfg)
     lr = cfg.optim_wrapper.augmenter.optimizer.lr
@@ -244,8 +269,7 @@ def test_each_phase_starts_with_a_fresh_augmenter_optimizer(
     # the first pass of a phase compares with nothing; the second decays
     assert _augmenter_lr(w / 'augment_epoch1_pass1.pth') == lr
     assert _augmenter_lr(w / 'augment_epoch1_pass2.pth') == lr / 2
-    second = [_augmenter_lr(w / f'augment_epoch2_pass{k}.pth')
-              for k in (1, 2)]
+    second = [_augmenter_lr(w / f'augment_epoch2_pass{k}.pth') for k in (1, 2)]
     assert second == ([lr, lr / 2] if fresh else [lr / 2, lr / 4])
     hook = [h for h in runner.hooks if isinstance(h, TSTPhaseHook)][0]
     optimizer = runner.optim_wrapper['augmenter'].optimizer
@@ -255,6 +279,7 @@ def test_each_phase_starts_with_a_fresh_augmenter_optimizer(
 
 
 class _Wrapper:
+
     def __init__(self, lr):
         self.optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)],
                                          lr=lr)
@@ -275,12 +300,13 @@ def test_plateau_decay_is_the_references_rule():
     for loss in [1.0, 0.99, 0.5, 0.6, 0.599, 0.3]:
         hook._decay_on_plateau(runner, loss)
         lrs.append(wrapper.optimizer.param_groups[0]['lr'])
-    assert lrs == pytest.approx(
-        [0.01, 0.009, 0.009, 0.009, 0.0081, 0.0081])
+    assert lrs == pytest.approx([0.01, 0.009, 0.009, 0.009, 0.0081, 0.0081])
 
 
-@pytest.mark.parametrize('decay', [dict(factor=0.9), dict(
-    factor=1.5, min_drop=0.02, min_relative_drop=0.02)])
+@pytest.mark.parametrize('decay', [
+    dict(factor=0.9),
+    dict(factor=1.5, min_drop=0.02, min_relative_drop=0.02)
+])
 def test_bad_plateau_decay_is_refused(decay):
     with pytest.raises(ValueError, match='TSTPhaseHook.plateau_decay'):
         TSTPhaseHook(augment_epochs=[0], plateau_decay=decay)
@@ -309,8 +335,13 @@ def test_resume_mid_phase_keeps_the_phase_optimizer(demo_data, tmp_path):
 
 
 def test_two_cpu_processes_keep_the_augmenter_identical(demo_data, tmp_path):
-    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, train_samples=16,
-                  augment_epochs=[0], passes=1)
+    cfg = tst_cfg(
+        demo_data,
+        tmp_path / 'w',
+        tmp_path,
+        train_samples=16,
+        augment_epochs=[0],
+        passes=1)
     log, digests = train_on_two_cpu_ranks(cfg, tmp_path, str(tmp_path / 'w'))
     assert 'TST augmenter phase at epoch 0: pass 1/1' in log
     assert digests[0] == digests[1]
@@ -319,16 +350,23 @@ def test_two_cpu_processes_keep_the_augmenter_identical(demo_data, tmp_path):
 CLS = 'configs/baselines/mmpretrain'
 
 
-def _quick_train(config, demo_data, work_dir, epochs, train_samples,
+def _quick_train(config,
+                 demo_data,
+                 work_dir,
+                 epochs,
+                 train_samples,
                  pipeline_of=None):
-    cfg = small_run_cfg(osp.join(REPO, CLS, config), demo_data, work_dir,
-                        train_samples=train_samples)
+    cfg = small_run_cfg(
+        osp.join(REPO, CLS, config),
+        demo_data,
+        work_dir,
+        train_samples=train_samples)
     if pipeline_of:  # another config's training augmentation
         cfg.train_dataloader.dataset.pipeline = Config.fromfile(
             osp.join(REPO, CLS, pipeline_of)).train_pipeline
     cfg.train_cfg.max_epochs = epochs
-    cfg.param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True,
-                               T_max=epochs)
+    cfg.param_scheduler = dict(
+        type='CosineAnnealingLR', by_epoch=True, T_max=epochs)
     cfg.default_hooks.checkpoint.interval = epochs
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     _train(cfg)
@@ -343,19 +381,31 @@ def test_augmenter_phase_pushes_the_student_wrong_not_the_teacher(
     with the demo teacher's RandAugment; at the student's width, to keep the
     test short) stays right on them."""
     torch.manual_seed(0)
-    teacher = _quick_train('resnet18-w8_digits.py', full_demo_data,
-                           str(tmp_path / 't'), 16, train_samples=2000,
-                           pipeline_of='resnet18-w32_digits.py')
-    student = _quick_train('resnet18-w8_digits.py', full_demo_data,
-                           str(tmp_path / 's'), 8, train_samples=2000)
-    cfg = tst_cfg(full_demo_data, tmp_path / 'w', tmp_path,
-                  train_samples=320, augment_epochs=[0])
+    teacher = _quick_train(
+        'resnet18-w8_digits.py',
+        full_demo_data,
+        str(tmp_path / 't'),
+        16,
+        train_samples=2000,
+        pipeline_of='resnet18-w32_digits.py')
+    student = _quick_train(
+        'resnet18-w8_digits.py',
+        full_demo_data,
+        str(tmp_path / 's'),
+        8,
+        train_samples=2000)
+    cfg = tst_cfg(
+        full_demo_data,
+        tmp_path / 'w',
+        tmp_path,
+        train_samples=320,
+        augment_epochs=[0])
     cfg.model.teacher = dict(
         cfg_path='tstkd_plugin::baselines/mmpretrain/resnet18-w8_digits.py',
         pretrained=False)
     cfg.model.teacher_ckpt = teacher
-    cfg.model.architecture.init_cfg = dict(type='Pretrained',
-                                           checkpoint=student)
+    cfg.model.architecture.init_cfg = dict(
+        type='Pretrained', checkpoint=student)
     cfg.optim_wrapper.augmenter.optimizer.lr = 0.1
     # a gate per image: the three passes then measure the objective's
     # direction on any stack; with one gate per batch it rests on a few
@@ -368,8 +418,8 @@ def test_augmenter_phase_pushes_the_student_wrong_not_the_teacher(
     batches = list(runner.build_dataloader(cfg.train_dataloader))
 
     def measure():
-        sums = dict(objective=0.0, teacher_ce=0.0, student_p=0.0,
-                    teacher_p=0.0)
+        sums = dict(
+            objective=0.0, teacher_ce=0.0, student_p=0.0, teacher_p=0.0)
         with torch.no_grad():
             for batch in batches:
                 torch.manual_seed(1)  # the same ops, signs and gates
@@ -378,14 +428,14 @@ def test_augmenter_phase_pushes_the_student_wrong_not_the_teacher(
                 losses = model.augmenter_loss(model.student.eval(),
                                               model.teacher, x,
                                               data['data_samples'])
-                labels = torch.cat(
-                    [s.gt_label for s in data['data_samples']])
+                labels = torch.cat([s.gt_label for s in data['data_samples']])
                 sums['objective'] += sum(v.item() for v in losses.values())
                 sums['teacher_ce'] += losses['loss_teacher_ce'].item()
                 for name in ('student', 'teacher'):
                     net = getattr(model, name)
-                    sums[f'{name}_p'] += net(x, mode='tensor').softmax(
-                        1).gather(1, labels[:, None]).mean().item()
+                    sums[f'{name}_p'] += net(
+                        x, mode='tensor').softmax(1).gather(
+                            1, labels[:, None]).mean().item()
         return {k: v / len(batches) for k, v in sums.items()}
 
     before = measure()

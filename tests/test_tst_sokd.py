@@ -40,11 +40,15 @@ def test_config_is_sokd_dist_plus_tst():
     tst = Config.fromfile(osp.join(REPO, TST_DIST))
     flat = flatten(composed.to_dict())
     changed = {k for k in set(flat) | set(sokd) if flat.get(k) != sokd.get(k)}
-    assert {k for k in changed if not k.startswith((
-        'model.type', 'model.augmenter', 'optim_wrapper.augmenter',
-        'param_scheduler.augmenter', 'custom_hooks',
-        'train_dataloader.batch_size', 'auto_scale_lr.base_batch_size',
-        'tst_'))} == set()
+    assert {
+        k
+        for k in changed
+        if not k.startswith(('model.type', 'model.augmenter',
+                             'optim_wrapper.augmenter',
+                             'param_scheduler.augmenter', 'custom_hooks',
+                             'train_dataloader.batch_size',
+                             'auto_scale_lr.base_batch_size', 'tst_'))
+    } == set()
     assert composed.model.type == 'TSTSoKDDistill'
     assert composed.model.augmenter == tst.model.augmenter
     assert composed.optim_wrapper.augmenter == tst.optim_wrapper.augmenter
@@ -58,16 +62,18 @@ def test_three_optimizers_partition_the_trainable_parameters(
         demo_data, tmp_path):
     runner = composed_runner(demo_data, tmp_path)
     model, optim = runner.model, runner.optim_wrapper
-    assert set(optim.keys()) == {'architecture', 'augmenter',
-                                 'feature_augment'}
+    assert set(
+        optim.keys()) == {'architecture', 'augmenter', 'feature_augment'}
     owners = {}
     for key in optim.keys():
         for group in optim[key].param_groups:
             for p in group['params']:
                 assert id(p) not in owners, 'a parameter in two optimizers'
                 owners[id(p)] = key
-    names = {n: owners.get(id(p)) for n, p in model.named_parameters()
-             if p.requires_grad}
+    names = {
+        n: owners.get(id(p))
+        for n, p in model.named_parameters() if p.requires_grad
+    }
     assert all(names.values()), [n for n, k in names.items() if not k]
     for name, key in names.items():
         expected = 'augmenter' if name.startswith('augmenter.') else \
@@ -84,9 +90,11 @@ def test_phases_step_the_right_parts(demo_data, tmp_path):
     model, optim = runner.model, runner.optim_wrapper
     batch = next(iter(runner.build_dataloader(runner.cfg.train_dataloader)))
     MessageHub.get_current_instance().update_info('epoch', 0)
-    parts = dict(student=model.student, augmenter=model.augmenter,
-                 policy=model.distiller.feature_augments,
-                 dam=model.distiller.dams)
+    parts = dict(
+        student=model.student,
+        augmenter=model.augmenter,
+        policy=model.distiller.feature_augments,
+        dam=model.distiller.dams)
 
     before = {k: snapshot(m) for k, m in parts.items()}
     model.augmenter_phase.fill_(True)
@@ -103,20 +111,22 @@ def test_phases_step_the_right_parts(demo_data, tmp_path):
     log = model.train_step(batch, optim)
     handle.remove()
     assert seen and max(seen) == 2 * len(batch['inputs'])
-    assert {'distill.loss_dist', 'distill.loss_sokd_feat',
-            'distill.loss_sokd_dam'} <= set(log), sorted(log)
+    assert {
+        'distill.loss_dist', 'distill.loss_sokd_feat', 'distill.loss_sokd_dam'
+    } <= set(log), sorted(log)
     assert log['sokd_searching'] == 1
     assert {k for k, m in parts.items() if moved(before[k], m)} == \
         {'student', 'policy', 'dam'}
 
 
-def test_augmenter_key_must_be_a_child_of_the_algorithm(demo_data,
-                                                        tmp_path):
-    cfg = small_run_cfg(osp.join(REPO, COMPOSED), demo_data,
-                        str(tmp_path / 'work'))
+def test_augmenter_key_must_be_a_child_of_the_algorithm(demo_data, tmp_path):
+    cfg = small_run_cfg(
+        osp.join(REPO, COMPOSED), demo_data, str(tmp_path / 'work'))
     use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
     cfg.optim_wrapper['augmentor'] = cfg.optim_wrapper.pop('augmenter')
     runner = Runner.from_cfg(cfg)
-    with pytest.raises(ValueError, match=r"^optim_wrapper\.augmentor: not a "
-                       r"child of TSTSoKDDistill.*\['augmenter'\]"):
+    with pytest.raises(
+            ValueError,
+            match=r"^optim_wrapper\.augmentor: not a "
+            r"child of TSTSoKDDistill.*\['augmenter'\]"):
         runner.build_optim_wrapper(runner.optim_wrapper)

@@ -1,4 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
+# isort: skip_file  (the plugin is imported first: its compatibility fixes
+# must be in place before mmrazor loads)
 """Test (evaluate) a checkpoint with a config (OpenMMLab style).
 
 Example:

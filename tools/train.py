@@ -1,4 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
+# isort: skip_file  (the plugin is imported first: its compatibility fixes
+# must be in place before mmrazor loads)
 """Train a model or a distillation algorithm from a config (OpenMMLab style).
 
 Example:

@@ -9,15 +9,15 @@ from .compat import apply_all as _apply_compat_fixes
 _apply_compat_fixes()
 
 # Registration happens on import; the order matters only for compat above.
-from . import registry  # noqa: E402,F401
 from . import apis  # noqa: E402,F401
+from . import registry  # noqa: E402,F401
 from .algorithms import *  # noqa: E402,F401,F403
 from .augment import *  # noqa: E402,F401,F403
 from .cifar_zoo import *  # noqa: E402,F401,F403
-from .imagenet_zoo import *  # noqa: E402,F401,F403
 from .distillers import *  # noqa: E402,F401,F403
 from .engine import *  # noqa: E402,F401,F403
 from .hooks import *  # noqa: E402,F401,F403
+from .imagenet_zoo import *  # noqa: E402,F401,F403
 from .losses import *  # noqa: E402,F401,F403
 from .modules import *  # noqa: E402,F401,F403
 from .version import __version__  # noqa: E402,F401

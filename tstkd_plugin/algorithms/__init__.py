@@ -9,6 +9,6 @@ from .tst_student_rois_distill import TSTStudentRoIsDistill
 
 __all__ = [
     'CheckedSingleTeacherDistill', 'DenseTSTDistill', 'SoKDDistill',
-    'StudentRoIsDistill',
-    'TSTDistill', 'TSTSoKDDistill', 'TSTStudentRoIsDistill'
+    'StudentRoIsDistill', 'TSTDistill', 'TSTSoKDDistill',
+    'TSTStudentRoIsDistill'
 ]

@@ -99,8 +99,8 @@ class DenseTSTDistill(TSTDistill):
         self.regression_clip = regression_clip
         self.min_box_size = min_box_size
         self.ignore_index = ignore_index
-        if teacher_loss_keys is not None and (
-                isinstance(teacher_loss_keys, str) or not teacher_loss_keys):
+        if teacher_loss_keys is not None and (isinstance(
+                teacher_loss_keys, str) or not teacher_loss_keys):
             raise ValueError('model.teacher_loss_keys: expected a non-empty '
                              f'list of names, got {teacher_loss_keys!r}')
         self.teacher_loss_keys = None if teacher_loss_keys is None else \
@@ -114,9 +114,10 @@ class DenseTSTDistill(TSTDistill):
         augmenter.setdefault('geometry', 'compose')
         return augmenter
 
-    def augment(self, augmenter: nn.Module, inputs: torch.Tensor,
-                samples: List[BaseDataElement]
-                ) -> Tuple[torch.Tensor, List[BaseDataElement]]:
+    def augment(
+        self, augmenter: nn.Module, inputs: torch.Tensor,
+        samples: List[BaseDataElement]
+    ) -> Tuple[torch.Tensor, List[BaseDataElement]]:
         hw = inputs.new_tensor([s.metainfo['img_shape'][:2] for s in samples])
         padded = bool((hw != inputs.new_tensor(inputs.shape[-2:])).any())
         augmented = augmenter(inputs, image_hw=hw if padded else None)
@@ -125,16 +126,15 @@ class DenseTSTDistill(TSTDistill):
                                             self.min_box_size,
                                             self.ignore_index)
 
-    def augmenter_loss(self, student: nn.Module, teacher: nn.Module,
-                       augmented: torch.Tensor,
-                       samples: List[BaseDataElement]
-                       ) -> Dict[str, torch.Tensor]:
+    def augmenter_loss(
+            self, student: nn.Module, teacher: nn.Module,
+            augmented: torch.Tensor,
+            samples: List[BaseDataElement]) -> Dict[str, torch.Tensor]:
         losses = {}
         with without_mask_head(teacher, samples):
             for name, value in teacher.loss(augmented, samples).items():
-                if 'loss' in name and (
-                        self.teacher_loss_keys is None or
-                        any(k in name for k in self.teacher_loss_keys)):
+                if 'loss' in name and (self.teacher_loss_keys is None or any(
+                        k in name for k in self.teacher_loss_keys)):
                     losses[f'teacher.{name}'] = _total(value)
         if not losses:
             raise ValueError(

@@ -101,8 +101,8 @@ class SoKDDistill(CheckedSingleTeacherDistill):
 
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
-        check_optim_wrapper_dict(optim_wrapper, self.OPTIMIZERS,
-                                 'SoKDDistill', 'SoKDOptimWrapperConstructor')
+        check_optim_wrapper_dict(optim_wrapper, self.OPTIMIZERS, 'SoKDDistill',
+                                 'SoKDOptimWrapperConstructor')
         self.check_amp(optim_wrapper)
         data = self.data_preprocessor(data, True)
         return self.sokd_step(data['inputs'], data['data_samples'],
@@ -149,19 +149,26 @@ class SoKDDistill(CheckedSingleTeacherDistill):
         if is_model_wrapper(self.distiller):
             self._modules['distiller'] = self.distiller.module
 
-    def _update(self, optim_wrapper: OptimWrapper, loss: torch.Tensor,
-                also_step: Sequence[OptimWrapper] = ()) -> None:
+    def _update(
+        self,
+        optim_wrapper: OptimWrapper,
+        loss: torch.Tensor,
+        also_step: Sequence[OptimWrapper] = ()
+    ) -> None:  # noqa: E125
         """``optim_wrapper.update_params(loss)`` with the distiller's
         gradients (adapters, DAMs, policies) averaged over ranks between the
         backward pass and the step; the optimizers of ``also_step`` step on
         the same backward pass (``step_on_one_backward``)."""
         optim_wrapper.backward(optim_wrapper.scale_loss(loss))
         if get_world_size() > 1:
-            grads = [p.grad if p.grad is not None else torch.zeros_like(p)
-                     for p in self.distiller.parameters() if p.requires_grad]
+            grads = [
+                p.grad if p.grad is not None else torch.zeros_like(p)
+                for p in self.distiller.parameters() if p.requires_grad
+            ]
             all_reduce_params(grads, op='mean')
-            for p, g in zip((p for p in self.distiller.parameters()
-                             if p.requires_grad), grads):
+            for p, g in zip(
+                (p for p in self.distiller.parameters() if p.requires_grad),
+                    grads):
                 p.grad = g
         if optim_wrapper.should_update():
             step_on_one_backward(optim_wrapper, also_step)
@@ -190,15 +197,19 @@ class SoKDDistill(CheckedSingleTeacherDistill):
         train_loss, _ = self.parse_losses(
             self.loss(inputs[:half], samples[:half]))
         grads = torch.autograd.grad(
-            train_loss, list(weights.values()), create_graph=True,
+            train_loss,
+            list(weights.values()),
+            create_graph=True,
             allow_unused=True)
         virtual = {
             name: p if g is None else p - lr * g
             for (name, p), g in zip(weights.items(), grads)
         }
         val_losses = functional_call(
-            self, virtual, (inputs[half:], samples[half:]),
-            dict(mode='loss'), strict=False)
+            self,
+            virtual, (inputs[half:], samples[half:]),
+            dict(mode='loss'),
+            strict=False)
         val_loss, _ = self.parse_losses(val_losses)
         self._update(policy, val_loss)
         student.zero_grad()  # the weights got gradients on the way

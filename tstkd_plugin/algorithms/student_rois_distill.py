@@ -45,8 +45,8 @@ class StudentRoIsDistill(CheckedSingleTeacherDistill):
             raise ValueError('model.teacher_trainable: StudentRoIsDistill '
                              'runs the teacher only on the student RoIs, '
                              'without its own losses; expected False.')
-        for name, model in (('architecture', self.student),
-                            ('teacher', self.teacher)):
+        for name, model in (('architecture', self.student), ('teacher',
+                                                             self.teacher)):
             if not hasattr(model, 'roi_head'):
                 raise ValueError(
                     f'model.{name}: StudentRoIsDistill needs two-stage '
@@ -60,8 +60,8 @@ class StudentRoIsDistill(CheckedSingleTeacherDistill):
         self.rois_recorder.initialize(self.student)
         self.teacher_stages = self._checked_stages(teacher_stages)
 
-    def _checked_stages(self, stages: Optional[Sequence[int]]
-                        ) -> Optional[List[int]]:
+    def _checked_stages(
+            self, stages: Optional[Sequence[int]]) -> Optional[List[int]]:
         """The cascade stages to run; None for a single RoI head."""
         num_stages = getattr(self.teacher.roi_head, 'num_stages', None)
         if num_stages is None:
@@ -98,8 +98,7 @@ class StudentRoIsDistill(CheckedSingleTeacherDistill):
 
         if not self.distillation_stopped:
             losses.update(
-                add_prefix(self.distiller.compute_distill_losses(),
-                           'distill'))
+                add_prefix(self.distiller.compute_distill_losses(), 'distill'))
         return losses
 
     def _teacher_bbox_forward(self, feats, rois: torch.Tensor) -> None:

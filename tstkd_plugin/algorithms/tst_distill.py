@@ -105,9 +105,8 @@ class TSTDistill(CheckedSingleTeacherDistill):
 
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
-        check_optim_wrapper_dict(
-            optim_wrapper, self.OPTIMIZERS, 'TSTDistill',
-            'mmrazor.SeparateOptimWrapperConstructor')
+        check_optim_wrapper_dict(optim_wrapper, self.OPTIMIZERS, 'TSTDistill',
+                                 'mmrazor.SeparateOptimWrapperConstructor')
         if bool(self.augmenter_phase):
             return self.augmenter_step(data, optim_wrapper['augmenter'])
         return self.student_step(data, optim_wrapper['architecture'])
@@ -123,8 +122,8 @@ class TSTDistill(CheckedSingleTeacherDistill):
         optim_wrapper.update_params(parsed)
         return log_vars
 
-    def augmented_batch(self, data: dict
-                        ) -> Tuple[torch.Tensor, List[BaseDataElement]]:
+    def augmented_batch(
+            self, data: dict) -> Tuple[torch.Tensor, List[BaseDataElement]]:
         """The student's batch ``[augmented; original]`` of a preprocessed
         batch; the augmented copies are made without gradient."""
         inputs, samples = data['inputs'], data['data_samples']
@@ -134,8 +133,8 @@ class TSTDistill(CheckedSingleTeacherDistill):
         return torch.cat([augmented, inputs]), \
             list(augmented_samples) + list(samples)
 
-    def augmenter_step(self, data: dict, optim_wrapper: OptimWrapper
-                       ) -> Dict[str, torch.Tensor]:
+    def augmenter_step(self, data: dict,
+                       optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
         """One step of the augmenter against the frozen networks."""
         student, teacher = unwrap(self.student), unwrap(self.teacher)
         data = self.data_preprocessor(data, True)
@@ -144,8 +143,7 @@ class TSTDistill(CheckedSingleTeacherDistill):
             # the wrapped augmenter: under DDP its gradients are averaged
             augmented, samples = self.augment(self.augmenter, data['inputs'],
                                               data['data_samples'])
-            losses = self.augmenter_loss(student, teacher, augmented,
-                                         samples)
+            losses = self.augmenter_loss(student, teacher, augmented, samples)
         parsed, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(parsed)
         if self.logit_clamp is not None:
@@ -154,17 +152,18 @@ class TSTDistill(CheckedSingleTeacherDistill):
                     param.clamp_(-self.logit_clamp, self.logit_clamp)
         return add_prefix(log_vars, 'augmenter')
 
-    def augment(self, augmenter: nn.Module, inputs: torch.Tensor,
-                samples: List[BaseDataElement]
-                ) -> Tuple[torch.Tensor, List[BaseDataElement]]:
+    def augment(
+        self, augmenter: nn.Module, inputs: torch.Tensor,
+        samples: List[BaseDataElement]
+    ) -> Tuple[torch.Tensor, List[BaseDataElement]]:
         """Augmented inputs and their data samples (classification: the
         labels do not change)."""
         return augmenter(inputs), samples
 
-    def augmenter_loss(self, student: nn.Module, teacher: nn.Module,
-                       augmented: torch.Tensor,
-                       samples: List[BaseDataElement]
-                       ) -> Dict[str, torch.Tensor]:
+    def augmenter_loss(
+            self, student: nn.Module, teacher: nn.Module,
+            augmented: torch.Tensor,
+            samples: List[BaseDataElement]) -> Dict[str, torch.Tensor]:
         """The augmenter's objective for classification.
 
         Other tasks override it (:class:`DenseTSTDistill`).

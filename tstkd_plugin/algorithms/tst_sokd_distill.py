@@ -44,14 +44,22 @@ class TSTSoKDDistill(TSTDistill, SoKDDistill):
     # kept out of auto_scale_lr (tstkd_plugin/engine/auto_scale_lr.py)
     FIXED_LR_OPTIMIZERS = ('augmenter', 'feature_augment')
 
-    def __init__(self, augmenter: dict, eps: float = 1e-6,
-                 search_epochs=None, search_iters=None,
-                 search: str = 'first_order', unroll_lr=None,
+    def __init__(self,
+                 augmenter: dict,
+                 eps: float = 1e-6,
+                 search_epochs=None,
+                 search_iters=None,
+                 search: str = 'first_order',
+                 unroll_lr=None,
                  **kwargs) -> None:
         # TSTDistill.__init__ passes the SoKD arguments on to SoKDDistill
         super().__init__(
-            augmenter=augmenter, eps=eps, search_epochs=search_epochs,
-            search_iters=search_iters, search=search, unroll_lr=unroll_lr,
+            augmenter=augmenter,
+            eps=eps,
+            search_epochs=search_epochs,
+            search_iters=search_iters,
+            search=search,
+            unroll_lr=unroll_lr,
             **kwargs)
 
     def train_step(self, data: dict,

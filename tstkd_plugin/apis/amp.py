@@ -47,8 +47,10 @@ def enable_amp(cfg: Config) -> None:
     for key, wrapper in optim_wrapper_cfgs(cfg):
         wrapper_type = wrapper.get('type', 'OptimWrapper')
         if wrapper_type == 'AmpOptimWrapper':
-            print_log(f'--amp: {key} is already an AmpOptimWrapper',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'--amp: {key} is already an AmpOptimWrapper',
+                logger='current',
+                level=logging.WARNING)
         elif wrapper_type != 'OptimWrapper':
             raise ValueError(
                 f'--amp: {key}.type is {wrapper_type!r}; expected '

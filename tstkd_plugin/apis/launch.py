@@ -15,14 +15,20 @@ from ..compat import (cpu_model_wrapper_cfg, distributed_on_cpu,
                       trusted_checkpoints)
 
 
-def add_launch_args(parser: argparse.ArgumentParser) -> None:
-    """The flags OpenMMLab users know, shared by the train and test tools."""
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
+def add_trusted_checkpoints_arg(parser: argparse.ArgumentParser) -> None:
+    """``--trusted-checkpoints``, of every tool that loads a checkpoint
+    (read with :func:`checkpoint_loading`)."""
     parser.add_argument(
         '--trusted-checkpoints',
         action='store_true',
         help='load checkpoints with the full (code-executing) unpickler; '
         'only for legacy files whose origin you trust')
+
+
+def add_launch_args(parser: argparse.ArgumentParser) -> None:
+    """The flags OpenMMLab users know, shared by the train and test tools."""
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    add_trusted_checkpoints_arg(parser)
     parser.add_argument(
         '--cfg-options',
         nargs='+',

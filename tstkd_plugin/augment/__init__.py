@@ -8,6 +8,6 @@ from .target_transforms import (transform_boxes, transform_samples,
 
 __all__ = [
     'AUGMENT_OPS', 'AugmentOp', 'FEATURE_OPS', 'FeatureAugment',
-    'LearnableAugment', 'transform_boxes',
-    'transform_samples', 'warp_label_map'
+    'LearnableAugment', 'transform_boxes', 'transform_samples',
+    'warp_label_map'
 ]

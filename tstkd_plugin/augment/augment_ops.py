@@ -41,8 +41,8 @@ class AugmentOp(NamedTuple):
         return self.matrix_fn is not None
 
 
-def straight_through(hard: torch.Tensor, magnitude: torch.Tensor
-                     ) -> torch.Tensor:
+def straight_through(hard: torch.Tensor,
+                     magnitude: torch.Tensor) -> torch.Tensor:
     """``hard`` in the forward pass; d/dm = 1 per pixel in the backward."""
     return hard.detach() + (magnitude - magnitude.detach())
 
@@ -102,8 +102,7 @@ def invert(x, m, sign, fill=None, shared=False) -> OpResult:
     return 1.0 - x, None
 
 
-def cutout(x, m, sign, fill=None, shared=False,
-           size: float = 1.0) -> OpResult:
+def cutout(x, m, sign, fill=None, shared=False, size: float = 1.0) -> OpResult:
     """Fill a square of side ``size`` x the shorter side, centred on a
     random pixel (one for the batch when ``shared``) and clipped to the
     image, with ``fill`` (the mean colour; black when None). With
@@ -125,8 +124,9 @@ def cutout(x, m, sign, fill=None, shared=False,
 def _about_center(matrix: torch.Tensor, hw: torch.Tensor) -> torch.Tensor:
     """Conjugate (B, 3, 3) linear maps so that each acts about the centre
     of its image; ``hw`` (B, 2) holds the image heights and widths."""
-    to_center = torch.eye(3, device=matrix.device,
-                          dtype=matrix.dtype).repeat(matrix.shape[0], 1, 1)
+    to_center = torch.eye(
+        3, device=matrix.device,
+        dtype=matrix.dtype).repeat(matrix.shape[0], 1, 1)
     back = to_center.clone()
     to_center[:, 0, 2], to_center[:, 1, 2] = -(hw[:, 1] - 1) / 2, \
         -(hw[:, 0] - 1) / 2
@@ -134,7 +134,8 @@ def _about_center(matrix: torch.Tensor, hw: torch.Tensor) -> torch.Tensor:
     return back @ matrix @ to_center
 
 
-def warp(x: torch.Tensor, matrix: torch.Tensor,
+def warp(x: torch.Tensor,
+         matrix: torch.Tensor,
          fill: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Warp (B, C, H, W) by (B, 3, 3) matrices mapping source to output
     pixel coordinates (pixel centres at integers); what comes from outside
@@ -145,8 +146,8 @@ def warp(x: torch.Tensor, matrix: torch.Tensor,
     # bilinear sampling is linear: warping x - fill with zeros outside and
     # adding fill back gives fill outside and x inside, on every kornia
     fill = fill.to(x)
-    return warp_affine(x - fill, matrix[:, :2], (h, w),
-                       align_corners=True) + fill
+    return warp_affine(
+        x - fill, matrix[:, :2], (h, w), align_corners=True) + fill
 
 
 def image_sizes(x: torch.Tensor) -> torch.Tensor:
@@ -155,8 +156,8 @@ def image_sizes(x: torch.Tensor) -> torch.Tensor:
 
 
 def _eye(hw: torch.Tensor) -> torch.Tensor:
-    return torch.eye(3, device=hw.device, dtype=hw.dtype).repeat(
-        hw.shape[0], 1, 1)
+    return torch.eye(
+        3, device=hw.device, dtype=hw.dtype).repeat(hw.shape[0], 1, 1)
 
 
 # Geometric ops as matrices: ``hw`` (B, 2) are the sizes of the images
@@ -197,6 +198,7 @@ def rotate_matrix(hw, m, sign) -> torch.Tensor:
 
 
 def _geometric(matrix_fn: Callable) -> AugmentOp:
+
     def fn(x, m, sign, fill=None, shared=False) -> OpResult:
         matrix = matrix_fn(image_sizes(x), m, sign)
         return warp(x, matrix, fill), matrix

@@ -86,15 +86,16 @@ class FeatureAugment(LearnedPolicy, nn.Module):
         p = self.subpolicy_logits.softmax(0).tolist()
         return {'+'.join(k): v for k, v in zip(self.sub_policies, p)}
 
-    def _gate(self, index: int, batch: int, like: torch.Tensor
-              ) -> torch.Tensor:
+    def _gate(self, index: int, batch: int,
+              like: torch.Tensor) -> torch.Tensor:
         soft = RelaxedBernoulli(
             torch.tensor(self.temperature, device=like.device),
             logits=self.probability_logits[index].expand(batch)).rsample()
         hard = (soft > 0.5).to(like.dtype)
         return (hard + soft - soft.detach()).to(like.dtype).view(-1, 1, 1, 1)
 
-    def forward(self, x: torch.Tensor,
+    def forward(self,
+                x: torch.Tensor,
                 subpolicy: Optional[int] = None) -> torch.Tensor:
         """Augment features (B, C, H, W).
 

@@ -152,16 +152,17 @@ class LearnableAugment(LearnedPolicy, nn.Module):
             n for n in self.op_names if AUGMENT_OPS[n].has_magnitude
         ]
         self.probability_logits = nn.Parameter(
-            init_logits('init_probability', init_probability,
-                        self.op_names))
+            init_logits('init_probability', init_probability, self.op_names))
         self.magnitude_logits = nn.Parameter(
             init_logits('init_magnitude', init_magnitude,
                         self.magnitude_names))
         self.register_buffer(
-            'mean', torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1),
+            'mean',
+            torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1),
             persistent=False)
         self.register_buffer(
-            'std', torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1),
+            'std',
+            torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1),
             persistent=False)
         self.last_affine: Dict[str, torch.Tensor] = {}
         self.last_gates: Dict[str, torch.Tensor] = {}
@@ -214,8 +215,8 @@ class LearnableAugment(LearnedPolicy, nn.Module):
             index = self.op_names.index(name)
             gate = RelaxedBernoulli(
                 torch.tensor(self.temperature, device=x.device),
-                logits=self.probability_logits[index].expand(draws)
-            ).rsample().expand(batch)
+                logits=self.probability_logits[index].expand(
+                    draws)).rsample().expand(batch)
             magnitude = self.magnitude(name) if op.has_magnitude else \
                 x.new_zeros(())
             sign = torch.randint(0, 2, (batch, ), device=x.device) * 2.0 - 1 \

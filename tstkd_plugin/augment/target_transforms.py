@@ -22,10 +22,11 @@ def _edge_matrix(matrix: torch.Tensor) -> torch.Tensor:
     return shift @ matrix @ unshift
 
 
-def transform_boxes(boxes: torch.Tensor, matrix: torch.Tensor,
-                    image_hw: Tuple[int, int],
-                    min_size: float = 2.0) -> Tuple[torch.Tensor,
-                                                    torch.Tensor]:
+def transform_boxes(
+        boxes: torch.Tensor,
+        matrix: torch.Tensor,
+        image_hw: Tuple[int, int],
+        min_size: float = 2.0) -> Tuple[torch.Tensor, torch.Tensor]:
     """Transform (N, 4) xyxy boxes by ``matrix``.
 
     All four corners are mapped, the enclosing box is taken and clipped to
@@ -56,22 +57,27 @@ def transform_boxes(boxes: torch.Tensor, matrix: torch.Tensor,
     return out[keep].to(boxes.dtype), keep
 
 
-def warp_label_map(labels: torch.Tensor, matrix: torch.Tensor,
+def warp_label_map(labels: torch.Tensor,
+                   matrix: torch.Tensor,
                    ignore_index: int = 255) -> torch.Tensor:
     """Warp a (1, H, W) or (H, W) integer label map with nearest sampling;
     pixels that come from outside the map get ``ignore_index``."""
     squeeze = labels.dim() == 2
     maps = labels.reshape(1, 1, *labels.shape[-2:]).float() + 1.0
     warped = warp_affine(
-        maps, matrix[None, :2].float().to(labels.device),
-        tuple(labels.shape[-2:]), mode='nearest', align_corners=True)
+        maps,
+        matrix[None, :2].float().to(labels.device),
+        tuple(labels.shape[-2:]),
+        mode='nearest',
+        align_corners=True)
     out = warped.round().long() - 1  # 0 = from outside = -1 here
     out[out < 0] = ignore_index
     out = out.to(labels.dtype)
     return out[0, 0] if squeeze else out[0]
 
 
-def transform_samples(samples: Sequence, matrices: torch.Tensor,
+def transform_samples(samples: Sequence,
+                      matrices: torch.Tensor,
                       min_box_size: float = 2.0,
                       ignore_index: int = 255) -> List:
     """Copies of mmdet/mmseg data samples whose targets follow ``matrices``.

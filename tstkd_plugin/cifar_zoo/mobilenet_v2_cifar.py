@@ -11,11 +11,21 @@ from mmpretrain.registry import MODELS
 from torch import nn
 
 
-def _conv_bn(in_channels: int, out_channels: int, kernel: int, stride: int,
-             groups: int = 1, relu: bool = True) -> list:
+def _conv_bn(in_channels: int,
+             out_channels: int,
+             kernel: int,
+             stride: int,
+             groups: int = 1,
+             relu: bool = True) -> list:
     layers = [
-        nn.Conv2d(in_channels, out_channels, kernel, stride, kernel // 2,
-                  groups=groups, bias=False),
+        nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel,
+            stride,
+            kernel // 2,
+            groups=groups,
+            bias=False),
         nn.BatchNorm2d(out_channels)
     ]
     return layers + [nn.ReLU(inplace=True)] if relu else layers
@@ -57,7 +67,9 @@ class MobileNetV2CIFAR(BaseModule):
                (None, 64, 4, 2), (None, 96, 3, 1), (None, 160, 3, 2),
                (None, 320, 1, 1)]
 
-    def __init__(self, width_mult: float = 0.5, expand: int = 6,
+    def __init__(self,
+                 width_mult: float = 0.5,
+                 expand: int = 6,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         in_channels = int(32 * width_mult)

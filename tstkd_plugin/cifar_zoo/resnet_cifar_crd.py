@@ -17,8 +17,7 @@ class BasicBlock(nn.Module):
 
     def __init__(self, in_channels: int, channels: int, stride: int) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, channels, 3, stride, 1,
-                               bias=False)
+        self.conv1 = nn.Conv2d(in_channels, channels, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(channels)
         self.conv2 = nn.Conv2d(channels, channels, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(channels)
@@ -50,7 +49,9 @@ class ResNetCIFARCRD(BaseModule):
         init_cfg (dict, optional): mmengine init config.
     """
 
-    def __init__(self, depth: int, widths: Sequence[int] = (16, 16, 32, 64),
+    def __init__(self,
+                 depth: int,
+                 widths: Sequence[int] = (16, 16, 32, 64),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         if (depth - 2) % 6 != 0 or depth < 8:

@@ -23,14 +23,12 @@ class ShuffleUnit(nn.Module):
         mid = out_channels // 4
         first_groups = 1 if in_channels == 24 else groups
         self.groups, self.stride = first_groups, stride
-        self.conv1 = nn.Conv2d(in_channels, mid, 1, groups=first_groups,
-                               bias=False)
+        self.conv1 = nn.Conv2d(
+            in_channels, mid, 1, groups=first_groups, bias=False)
         self.bn1 = nn.BatchNorm2d(mid)
-        self.conv2 = nn.Conv2d(mid, mid, 3, stride, 1, groups=mid,
-                               bias=False)
+        self.conv2 = nn.Conv2d(mid, mid, 3, stride, 1, groups=mid, bias=False)
         self.bn2 = nn.BatchNorm2d(mid)
-        self.conv3 = nn.Conv2d(mid, out_channels, 1, groups=groups,
-                               bias=False)
+        self.conv3 = nn.Conv2d(mid, out_channels, 1, groups=groups, bias=False)
         self.bn3 = nn.BatchNorm2d(out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -52,8 +50,11 @@ class ShuffleNetV1CIFAR(BaseModule):
         init_cfg (dict, optional): mmengine init config.
     """
 
-    def __init__(self, out_channels=(240, 480, 960), blocks=(4, 8, 4),
-                 groups: int = 3, init_cfg=None) -> None:
+    def __init__(self,
+                 out_channels=(240, 480, 960),
+                 blocks=(4, 8, 4),
+                 groups: int = 3,
+                 init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.conv1 = nn.Conv2d(3, 24, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(24)

@@ -13,12 +13,20 @@ from mmpretrain.registry import MODELS
 from torch import nn
 
 
-def _conv_bn(in_channels: int, out_channels: int, kernel: int,
-             stride: int = 1, depthwise: bool = False) -> nn.Sequential:
+def _conv_bn(in_channels: int,
+             out_channels: int,
+             kernel: int,
+             stride: int = 1,
+             depthwise: bool = False) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel, stride, kernel // 2,
-                  groups=in_channels if depthwise else 1, bias=False),
-        nn.BatchNorm2d(out_channels))
+        nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel,
+            stride,
+            kernel // 2,
+            groups=in_channels if depthwise else 1,
+            bias=False), nn.BatchNorm2d(out_channels))
 
 
 class BasicUnit(nn.Module):
@@ -53,8 +61,7 @@ class DownUnit(nn.Module):
             nn.ReLU(inplace=True))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return channel_shuffle(torch.cat([self.left(x), self.right(x)], 1),
-                               2)
+        return channel_shuffle(torch.cat([self.left(x), self.right(x)], 1), 2)
 
 
 @MODELS.register_module()
@@ -67,7 +74,9 @@ class ShuffleNetV2CIFAR(BaseModule):
         init_cfg (dict, optional): mmengine init config.
     """
 
-    def __init__(self, out_channels=(116, 232, 464, 1024), blocks=(3, 7, 3),
+    def __init__(self,
+                 out_channels=(116, 232, 464, 1024),
+                 blocks=(3, 7, 3),
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
         self.conv1 = _conv_bn(3, 24, 1)

@@ -18,8 +18,7 @@ class PreActBlock(nn.Module):
     def __init__(self, in_channels: int, channels: int, stride: int) -> None:
         super().__init__()
         self.bn1 = nn.BatchNorm2d(in_channels)
-        self.conv1 = nn.Conv2d(in_channels, channels, 3, stride, 1,
-                               bias=False)
+        self.conv1 = nn.Conv2d(in_channels, channels, 3, stride, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(channels)
         self.conv2 = nn.Conv2d(channels, channels, 3, 1, 1, bias=False)
         self.relu = nn.ReLU(inplace=True)
@@ -49,8 +48,7 @@ class WideResNetCIFAR(BaseModule):
         if (depth - 4) % 6 != 0 or depth < 10:
             raise ValueError(f'depth: expected 6n + 4 >= 10, got {depth}')
         blocks = (depth - 4) // 6
-        widths = [16, 16 * widen_factor, 32 * widen_factor,
-                  64 * widen_factor]
+        widths = [16, 16 * widen_factor, 32 * widen_factor, 64 * widen_factor]
         self.conv1 = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
         stages, in_channels = [], widths[0]
         for stage, channels in enumerate(widths[1:]):

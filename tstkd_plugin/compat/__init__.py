@@ -6,7 +6,8 @@ is already fine: mmrazor importable on torch >= 2.1, one restricted way to
 load checkpoints on every torch (and mmengine checkpoints loadable by a plain
 ``torch.load`` on torch >= 2.6), resume that names and steps over a damaged
 checkpoint, multi-process training on CPU, ``package::config`` paths of
-editable installs, and atomic checkpoint writes. See README "Compatibility".
+editable installs, and atomic checkpoint writes. See
+docs/en/notes/compatibility.md.
 """
 from .atomic_checkpoint import patch_atomic_checkpoint_save
 from .checkpoint import (CheckpointLoadError, allow_safe_checkpoint_globals,

@@ -121,12 +121,12 @@ def load_checkpoint_file(f: Any, map_location: Any = None, **kwargs) -> Any:
         if checkpoints_trusted():
             return torch.serialization.load(
                 f, map_location=map_location, weights_only=False, **kwargs)
-        if os.environ.get(FORCE_WEIGHTS_ONLY_ENV, '0').lower() in (
-                '1', 'y', 'yes', 'true'):
+        if os.environ.get(FORCE_WEIGHTS_ONLY_ENV,
+                          '0').lower() in ('1', 'y', 'yes', 'true'):
             # torch then refuses any pickle module; its weights-only loader
             # has the same allow-list (allow_safe_checkpoint_globals).
-            return torch.serialization.load(f, map_location=map_location,
-                                            **kwargs)
+            return torch.serialization.load(
+                f, map_location=map_location, **kwargs)
         return torch.serialization.load(
             f,
             map_location=map_location,
@@ -155,7 +155,9 @@ def _damaged(error: Exception) -> str:
             f'disk?): {type(error).__name__}: {error}')
 
 
-def _restricted_torch_load(f: Any, map_location: Any = None, *args,
+def _restricted_torch_load(f: Any,
+                           map_location: Any = None,
+                           *args,
                            **kwargs) -> Any:
     # torch.load's third positional argument is pickle_module
     return load_checkpoint_file(f, map_location, **kwargs)
@@ -188,7 +190,9 @@ def patch_checkpoint_loader() -> None:
         return
 
     @functools.wraps(original)
-    def load_checkpoint(cls, filename: str, map_location: Any = None,
+    def load_checkpoint(cls,
+                        filename: str,
+                        map_location: Any = None,
                         logger: Optional[str] = 'current') -> Any:
         with _torch_load_restricted():
             return original(cls, filename, map_location, logger)

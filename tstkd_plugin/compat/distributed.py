@@ -27,7 +27,8 @@ def accelerator_available() -> bool:
 def _with_cpu_fallback(upstream: Callable) -> Callable:
 
     @functools.wraps(upstream)
-    def init_dist_pytorch(backend: str, init_backend: str = 'torch',
+    def init_dist_pytorch(backend: str,
+                          init_backend: str = 'torch',
                           **kwargs) -> None:
         if accelerator_available() or init_backend != 'torch':
             return upstream(backend, init_backend=init_backend, **kwargs)

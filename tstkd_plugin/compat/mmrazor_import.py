@@ -18,7 +18,8 @@ from typing import Callable, Iterator, List
 
 import torch
 
-BACKEND_MAPPING_MODULE = 'mmrazor.structures.quantization.backend_config.mapping'
+BACKEND_MAPPING_MODULE = (
+    'mmrazor.structures.quantization.backend_config.mapping')
 
 
 def _reverse2(fuser: Callable) -> Callable:
@@ -75,7 +76,8 @@ def missing_fuser_helpers() -> List[str]:
     except ImportError:  # torch < 1.13: mmrazor uses placeholders itself
         return []
     return [
-        name for name in ('reverse2', 'reverse3', 'reverse_sequential_wrapper2')
+        name
+        for name in ('reverse2', 'reverse3', 'reverse_sequential_wrapper2')
         if not hasattr(fuser_method_mappings, name)
     ]
 

@@ -2,37 +2,18 @@
 """Resolve ``package::config`` paths for editable (PEP 660) installs.
 
 mmengine 0.10.7's ``get_installed_path`` joins the distribution's location
-with the package name. After ``pip install -e .`` with a modern setuptools the
-distribution lives in site-packages while the code stays in the source tree,
-so the path it returns does not exist and every ``tstkd_plugin::`` config (and
-``mmdet::`` ... of an editable mm install) fails to resolve. Where the path
-mmengine computes does not exist, the package's real folder (from the import
-system) is used instead; where it exists, mmengine's answer stands.
+with the package name; after ``pip install -e .`` that path does not exist
+and every ``tstkd_plugin::`` config (and ``mmdet::`` ... of an editable mm
+install) fails to resolve. The fallback itself lives in the start-up module
+``_tstkd_plugin_prefix`` (installed with the package, it also patches
+mmengine's config module before the plugin is imported); importing the
+plugin applies it to every mmengine module that took the function by name.
 """
-import importlib.util
-import os.path as osp
-from typing import Callable
+from _tstkd_plugin_prefix import FALLBACK_MARK, with_import_fallback
 
-_PATCH_MARK = '_tstkd_editable_fallback'
 # Modules that imported ``get_installed_path`` by name.
 _USERS = ('mmengine.utils', 'mmengine.utils.package_utils',
           'mmengine.config.config', 'mmengine.hub.hub')
-
-
-def _with_import_fallback(upstream: Callable[[str], str]) -> Callable:
-
-    def get_installed_path(package: str) -> str:
-        path = upstream(package)
-        if osp.exists(path):
-            return path
-        spec = importlib.util.find_spec(package)
-        if spec is not None and spec.origin is not None:
-            return osp.dirname(spec.origin)
-        return path
-
-    get_installed_path.__doc__ = upstream.__doc__
-    setattr(get_installed_path, _PATCH_MARK, True)
-    return get_installed_path
 
 
 def patch_editable_package_path() -> bool:
@@ -42,10 +23,11 @@ def patch_editable_package_path() -> bool:
         bool: Whether the patch was installed now.
     """
     import importlib
+
     from mmengine.utils import package_utils
-    if getattr(package_utils.get_installed_path, _PATCH_MARK, False):
+    if getattr(package_utils.get_installed_path, FALLBACK_MARK, False):
         return False
-    patched = _with_import_fallback(package_utils.get_installed_path)
+    patched = with_import_fallback(package_utils.get_installed_path)
     for name in _USERS:
         setattr(importlib.import_module(name), 'get_installed_path', patched)
     return True

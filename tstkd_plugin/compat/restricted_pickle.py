@@ -46,9 +46,8 @@ def history_buffer_getattr(obj: Any, name: str) -> Any:
         name (str): The attribute name.
     """
     from mmengine.logging import HistoryBuffer
-    allowed = set(HistoryBuffer._statistics_methods) | {
-        'min', 'max', 'mean', 'current'
-    }
+    allowed = set(
+        HistoryBuffer._statistics_methods) | {'min', 'max', 'mean', 'current'}
     if obj is HistoryBuffer and isinstance(name, str) and name in allowed:
         return getattr(obj, name)
     raise ForbiddenGlobal(
@@ -83,10 +82,10 @@ def _torch_globals() -> Dict[str, Any]:
     for name in _TORCH_REBUILD:
         if hasattr(torch._utils, name):
             allowed[f'torch._utils.{name}'] = getattr(torch._utils, name)
-    for name in dir(torch):  # dtypes, qschemes, memory formats, layouts
+    kinds = (torch.dtype, torch.qscheme, torch.memory_format, torch.layout)
+    for name in dir(torch):
         obj = getattr(torch, name, None)
-        if isinstance(obj, (torch.dtype, torch.qscheme, torch.memory_format,
-                            torch.layout)):
+        if isinstance(obj, kinds):
             allowed[f'torch.{name}'] = obj
     for cls in torch._tensor_classes:
         allowed[f'{cls.__module__}.{cls.__name__}'] = cls

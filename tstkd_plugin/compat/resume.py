@@ -34,8 +34,10 @@ def checkpoint_candidates(work_dir: str) -> List[str]:
             path = f.read().strip()
         if path:
             named.append(path)
-    folders = {work_dir} | {osp.dirname(p) for p in named if osp.isdir(
-        osp.dirname(p) or '.')}
+    folders = {work_dir} | {
+        osp.dirname(p)
+        for p in named if osp.isdir(osp.dirname(p) or '.')
+    }
     found = [p for d in folders for p in glob.glob(osp.join(d, '*.pth'))]
     found.sort(key=osp.getmtime, reverse=True)
     return named + [
@@ -43,8 +45,7 @@ def checkpoint_candidates(work_dir: str) -> List[str]:
     ]
 
 
-def newest_loadable_checkpoint(work_dir: str,
-                               logger=None) -> Optional[str]:
+def newest_loadable_checkpoint(work_dir: str, logger=None) -> Optional[str]:
     """The first of :func:`checkpoint_candidates` that loads.
 
     Returns:
@@ -105,7 +106,8 @@ def patch_load_or_resume() -> None:
         except FileNotFoundError:
             raise CheckpointLoadError(
                 self._load_from, 'does not exist; expected the path (or URL) '
-                'of a checkpoint', key=key) from None
+                'of a checkpoint',
+                key=key) from None
 
     setattr(load_or_resume, _PATCH_MARK, True)
     Runner.load_or_resume = load_or_resume

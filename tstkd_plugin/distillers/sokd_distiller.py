@@ -66,14 +66,14 @@ class SoKDDistiller(ConfigurableDistiller):
         super().__init__(**kwargs)
         self.sokd_pairs = self._check_pairs(sokd_pairs)
         self.feature_augments = nn.ModuleDict({
-            name: build_named(feature_augment,
-                              'model.distiller.feature_augment')
+            name:
+            build_named(feature_augment, 'model.distiller.feature_augment')
             for name in self.sokd_pairs
         })
         self.dams = nn.ModuleDict({
-            name: build_named(
-                dict(dam, in_channels=pair['channels']),
-                'model.distiller.dam')
+            name:
+            build_named(
+                dict(dam, in_channels=pair['channels']), 'model.distiller.dam')
             for name, pair in self.sokd_pairs.items()
         })
         self.loss_feat = build_named(loss_feat, 'model.distiller.loss_feat')
@@ -82,8 +82,9 @@ class SoKDDistiller(ConfigurableDistiller):
 
     def _check_pairs(self, pairs: Dict[str, dict]) -> Dict[str, dict]:
         if not isinstance(pairs, dict) or not pairs:
-            raise ValueError('model.distiller.sokd_pairs: expected a non-empty '
-                             f'dict name -> pair, got {pairs!r}')
+            raise ValueError(
+                'model.distiller.sokd_pairs: expected a non-empty '
+                f'dict name -> pair, got {pairs!r}')
         checked = {}
         for name, pair in pairs.items():
             key = f'model.distiller.sokd_pairs.{name}'
@@ -110,26 +111,24 @@ class SoKDDistiller(ConfigurableDistiller):
             checked[name] = dict(pair, levels=list(levels))
         return checked
 
-    def pair_features(self, pair: dict, level: Optional[int]
-                      ) -> List[torch.Tensor]:
+    def pair_features(self, pair: dict,
+                      level: Optional[int]) -> List[torch.Tensor]:
         """The recorded student feature through the pair's connector and
         the teacher feature (detached) at one level of a pair."""
         record_idx = pair.get('record_idx', 0)
-        student = self.get_record(
-            pair['student_recorder'], True, record_idx, level,
-            pair.get('connector'))
-        teacher = self.get_record(pair['teacher_recorder'], False,
-                                  record_idx, level)
+        student = self.get_record(pair['student_recorder'], True, record_idx,
+                                  level, pair.get('connector'))
+        teacher = self.get_record(pair['teacher_recorder'], False, record_idx,
+                                  level)
         if student.shape != teacher.shape:
             raise ValueError(
-                f'model.distiller.sokd_pairs: the student feature (through the '
-                f'connector {pair.get("connector")!r}) has shape '
+                'model.distiller.sokd_pairs: the student feature (through '
+                f'the connector {pair.get("connector")!r}) has shape '
                 f'{tuple(student.shape)}, the teacher feature '
                 f'{tuple(teacher.shape)}; they must match')
         return [student, teacher.detach()]
 
-    def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor,
-                                                        float]]:
+    def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor, float]]:
         losses = super().compute_distill_losses()
         feat, dam_loss, heat, area, count = 0., 0., 0., 0., 0
         for name, pair in self.sokd_pairs.items():

@@ -41,8 +41,11 @@ def patch_auto_scale_lr() -> None:
             self.logger.info(f'auto_scale_lr: {", ".join(fixed)} keep their '
                              'learning rate')
             optim_wrapper = OptimWrapperDict(
-                **{key: wrapper for key, wrapper in optim_wrapper.items()
-                   if key not in fixed})
+                **{
+                    key: wrapper
+                    for key, wrapper in optim_wrapper.items()
+                    if key not in fixed
+                })
         return original(self, optim_wrapper, auto_scale_lr)
 
     setattr(scale_lr, _PATCH_MARK, True)

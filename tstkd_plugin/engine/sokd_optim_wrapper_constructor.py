@@ -53,8 +53,9 @@ class SoKDOptimWrapperConstructor(SeparateOptimWrapperConstructor):
         parts = dict(
             feature_augment=distiller.feature_augments,
             architecture=nn.ModuleDict(
-                dict(architecture=unwrap(algorithm.architecture),
-                     distiller=others)))
+                dict(
+                    architecture=unwrap(algorithm.architecture),
+                    distiller=others)))
         # the algorithm's own children that may take an optimizer
         children = {
             name: child
@@ -69,7 +70,8 @@ class SoKDOptimWrapperConstructor(SeparateOptimWrapperConstructor):
                     f'{type(algorithm).__name__} that takes its own '
                     f'optimizer (expected one of {sorted(children)})')
             parts[key] = unwrap(children[key])
-        return OptimWrapperDict(**{
-            key: constructor(parts[key])
-            for key, constructor in self.constructors.items()
-        })
+        return OptimWrapperDict(
+            **{
+                key: constructor(parts[key])
+                for key, constructor in self.constructors.items()
+            })

@@ -28,8 +28,11 @@ class RandomStateHook(Hook):
         checkpoint['random_state'] = dict(
             torch=torch.get_rng_state(),
             python=dict(version=version, state=list(mt_state), gauss=gauss),
-            numpy=dict(name=name, keys=torch.from_numpy(keys.astype(
-                np.int64)), pos=int(pos), has_gauss=int(has_gauss),
+            numpy=dict(
+                name=name,
+                keys=torch.from_numpy(keys.astype(np.int64)),
+                pos=int(pos),
+                has_gauss=int(has_gauss),
                 cached=float(cached)))
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
@@ -38,8 +41,8 @@ class RandomStateHook(Hook):
             return  # only a resume continues the same random stream
         torch.set_rng_state(state['torch'])
         python = state['python']
-        random.setstate((python['version'], tuple(python['state']),
-                         python['gauss']))
+        random.setstate(
+            (python['version'], tuple(python['state']), python['gauss']))
         numpy = state['numpy']
         np.random.set_state(
             (numpy['name'], numpy['keys'].numpy().astype(np.uint32),

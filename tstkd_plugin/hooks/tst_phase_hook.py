@@ -17,8 +17,8 @@ DATA_BATCH = Optional[dict]
 def all_reduce_mean(value: float) -> float:
     """The mean of ``value`` over the ranks (itself without a process
     group)."""
-    tensor = torch.tensor(float(value), dtype=torch.float64,
-                          device=get_comm_device())
+    tensor = torch.tensor(
+        float(value), dtype=torch.float64, device=get_comm_device())
     all_reduce(tensor, op='mean')
     return tensor.item()
 
@@ -71,21 +71,22 @@ class TSTPhaseHook(Hook):
 
     priority = 'LOW'
 
-    def __init__(self,
-                 augment_epochs: Optional[Sequence[int]] = None,
-                 augment_iters: Optional[Sequence[int]] = None,
-                 passes: int = 1,
-                 iters_per_pass: Optional[int] = None,
-                 save_checkpoint: bool = True,
-                 fresh_optimizer: bool = True,
-                 plateau_decay: Optional[dict] = dict(
-                     factor=0.9, min_drop=0.02,
-                     min_relative_drop=0.02)) -> None:
+    def __init__(
+        self,
+        augment_epochs: Optional[Sequence[int]] = None,
+        augment_iters: Optional[Sequence[int]] = None,
+        passes: int = 1,
+        iters_per_pass: Optional[int] = None,
+        save_checkpoint: bool = True,
+        fresh_optimizer: bool = True,
+        plateau_decay: Optional[dict] = dict(
+            factor=0.9, min_drop=0.02, min_relative_drop=0.02)
+    ) -> None:
         if (augment_epochs is None) == (augment_iters is None):
             raise ValueError('TSTPhaseHook: set exactly one of '
                              'augment_epochs and augment_iters')
-        points = list(augment_epochs if augment_epochs is not None else
-                      augment_iters)
+        points = list(
+            augment_epochs if augment_epochs is not None else augment_iters)
         key = 'augment_epochs' if augment_epochs is not None else \
             'augment_iters'
         if any(not isinstance(p, int) or p < 0 for p in points) or \
@@ -144,8 +145,7 @@ class TSTPhaseHook(Hook):
         if not hasattr(algorithm, 'augmenter_phase'):
             raise ValueError('custom_hooks: TSTPhaseHook needs model.type '
                              f'TSTDistill; got {type(algorithm).__name__}')
-        if self.by_epoch != isinstance(runner.train_loop,
-                                       EpochBasedTrainLoop):
+        if self.by_epoch != isinstance(runner.train_loop, EpochBasedTrainLoop):
             key = 'augment_epochs' if self.by_epoch else 'augment_iters'
             raise ValueError(f'TSTPhaseHook.{key} does not fit the train '
                              f'loop {type(runner.train_loop).__name__}')
@@ -154,7 +154,9 @@ class TSTPhaseHook(Hook):
         if self.by_epoch and runner.epoch in self.points:
             self._run_phase(runner, runner.epoch)
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch: DATA_BATCH = None) -> None:
         if not self.by_epoch and runner.iter in self.points:
             self._run_phase(runner, runner.iter)
@@ -263,9 +265,11 @@ class TSTPhaseHook(Hook):
         filename = f'augment_{self._unit}{at}_pass{self.passes_done}.pth'
         self._saving_phase = True
         try:
-            runner.save_checkpoint(runner.work_dir, filename,
-                                   save_optimizer=True,
-                                   save_param_scheduler=True)
+            runner.save_checkpoint(
+                runner.work_dir,
+                filename,
+                save_optimizer=True,
+                save_param_scheduler=True)
         finally:
             self._saving_phase = False
         # what `--resume` (auto) picks, like CheckpointHook's own files
@@ -275,16 +279,20 @@ class TSTPhaseHook(Hook):
     def _log_policy(self, runner, algorithm) -> None:
         augmenter = unwrap(algorithm.augmenter)
         scalars = {f'tst/p_{k}': v for k, v in augmenter.probabilities.items()}
-        scalars.update(
-            {f'tst/m_{k}': v for k, v in augmenter.magnitudes.items()})
+        scalars.update({
+            f'tst/m_{k}': v
+            for k, v in augmenter.magnitudes.items()
+        })
         runner.visualizer.add_scalars(scalars, step=runner.iter)
-        runner.logger.info('TST policy: ' + ', '.join(
-            f'{k[4:]}={v:.3f}' for k, v in scalars.items()))
+        runner.logger.info('TST policy: ' +
+                           ', '.join(f'{k[4:]}={v:.3f}'
+                                     for k, v in scalars.items()))
 
     # -- checkpoints --------------------------------------------------------
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['tst_phase'] = dict(
-            phase_at=self.phase_at, passes_done=self.passes_done,
+            phase_at=self.phase_at,
+            passes_done=self.passes_done,
             last_pass_loss=self.last_pass_loss)
         if self._saving_phase:
             # mmengine stamps a checkpoint as if saved after the current

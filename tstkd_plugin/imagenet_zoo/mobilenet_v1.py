@@ -35,19 +35,20 @@ class MobileNetV1(BaseBackbone):
             (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2),
             (1024, 1)]
 
-    def __init__(self,
-                 widen_factor: float = 1.0,
-                 out_indices: Sequence[int] = (13, ),
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 conv_cfg: dict = None,
-                 norm_cfg: dict = dict(type='BN'),
-                 act_cfg: dict = dict(type='ReLU'),
-                 init_cfg=[
-                     dict(type='Kaiming', layer=['Conv2d']),
-                     dict(type='Constant', val=1,
-                          layer=['_BatchNorm', 'GroupNorm'])
-                 ]) -> None:
+    def __init__(
+        self,
+        widen_factor: float = 1.0,
+        out_indices: Sequence[int] = (13, ),
+        frozen_stages: int = -1,
+        norm_eval: bool = False,
+        conv_cfg: dict = None,
+        norm_cfg: dict = dict(type='BN'),
+        act_cfg: dict = dict(type='ReLU'),
+        init_cfg=[
+            dict(type='Kaiming', layer=['Conv2d']),
+            dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+        ]
+    ) -> None:
         super().__init__(init_cfg)
         num_layers = len(self.ARCH) + 1
         out_indices = tuple(out_indices)
@@ -71,8 +72,14 @@ class MobileNetV1(BaseBackbone):
             out_channels = int(channels * widen_factor)
             self.layers.append(
                 nn.Sequential(
-                    ConvModule(in_channels, in_channels, 3, stride, 1,
-                               groups=in_channels, **conv),
+                    ConvModule(
+                        in_channels,
+                        in_channels,
+                        3,
+                        stride,
+                        1,
+                        groups=in_channels,
+                        **conv),
                     ConvModule(in_channels, out_channels, 1, **conv)))
             in_channels = out_channels
         self.out_channels = in_channels

@@ -9,7 +9,8 @@ from .logit_rows import (check_logit_loss_args, gather_rows, probabilities,
                          resize_mask, rows_and_mask)
 
 
-def pearson_rows(a: torch.Tensor, b: torch.Tensor,
+def pearson_rows(a: torch.Tensor,
+                 b: torch.Tensor,
                  eps: float = 1e-8) -> torch.Tensor:
     """Pearson correlation of each row of ``a`` with the same row of ``b``.
 

@@ -36,13 +36,12 @@ def resize_mask(mask: torch.Tensor, spatial: Sequence[int]) -> torch.Tensor:
     if tuple(mask.shape[1:]) == tuple(spatial):
         return mask
     return F.interpolate(
-        mask[:, None].float(), size=tuple(spatial), mode='nearest')[:,
-                                                                    0] > 0.5
+        mask[:, None].float(), size=tuple(spatial), mode='nearest')[:, 0] > 0.5
 
 
-def rows_and_mask(preds_S: torch.Tensor, preds_T: torch.Tensor,
-                  valid: Optional[torch.Tensor]
-                  ) -> Tuple[torch.Tensor, torch.Tensor]:
+def rows_and_mask(
+        preds_S: torch.Tensor, preds_T: torch.Tensor,
+        valid: Optional[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
     """Student and (detached) teacher rows in fp32, valid rows only.
 
     Args:

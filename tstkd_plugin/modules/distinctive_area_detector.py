@@ -9,7 +9,9 @@ from torch import nn
 from ..registry import MODELS
 
 
-def _head(in_channels: int, feat_channels: int, out_channels: int,
+def _head(in_channels: int,
+          feat_channels: int,
+          out_channels: int,
           bias: float = 0.0) -> nn.Sequential:
     head = nn.Sequential(
         nn.Conv2d(in_channels, feat_channels, 3, padding=1),
@@ -117,7 +119,8 @@ class DistinctiveAreaDetector(BaseModule):
         (B, 1 or K, H, W)."""
         logits = output['heatmap']
         return F.binary_cross_entropy_with_logits(
-            logits, target.to(logits.dtype).expand_as(logits))
+            logits,
+            target.to(logits.dtype).expand_as(logits))
 
     @torch.no_grad()
     def regions(self, output: Dict[str, torch.Tensor]) -> torch.Tensor:
@@ -143,8 +146,9 @@ class DistinctiveAreaDetector(BaseModule):
         half_h, half_w = size[:, 0] * h / 2, size[:, 1] * w / 2
         ys = torch.arange(h, device=heat.device).view(1, 1, h, 1)
         xs = torch.arange(w, device=heat.device).view(1, 1, 1, w)
-        inside = ((ys - cy[..., None, None]).abs() <= half_h[..., None, None]) \
-            & ((xs - cx[..., None, None]).abs() <= half_w[..., None, None])
+        inside_h = (ys - cy[..., None, None]).abs() <= half_h[..., None, None]
+        inside_w = (xs - cx[..., None, None]).abs() <= half_w[..., None, None]
+        inside = inside_h & inside_w
         own_cell = (ys == py[..., None, None]) & (xs == px[..., None, None])
         boxes = (inside | own_cell) & kept[..., None, None]
         return boxes.any(1, keepdim=True).float()

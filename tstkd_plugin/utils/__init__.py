@@ -23,6 +23,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         init_default_scope (bool): Whether to set the default scope to
             ``'mmrazor'``, where tstkd_plugin's components live.
     """
-    import tstkd_plugin  # noqa: F401  (registers on import)
     from mmrazor.utils import register_all_modules as register_mmrazor
+
+    import tstkd_plugin  # noqa: F401  (registers on import)
     register_mmrazor(init_default_scope=init_default_scope)

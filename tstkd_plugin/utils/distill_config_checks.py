@@ -37,7 +37,9 @@ def check_teacher_ckpt_exists(path: Optional[str],
             "teacher's checkpoint, e.g. work_dirs/teacher/epoch_30.pth.")
 
 
-def load_teacher_checkpoint(teacher: nn.Module, path: str, strict: bool,
+def load_teacher_checkpoint(teacher: nn.Module,
+                            path: str,
+                            strict: bool,
                             key: str = 'model.teacher_ckpt') -> None:
     """Load the teacher's weights, naming ``key`` in any failure.
 
@@ -55,19 +57,18 @@ def load_teacher_checkpoint(teacher: nn.Module, path: str, strict: bool,
         raise ValueError(f'{key}: {path!r} is not a loadable checkpoint: '
                          f'it {e.reason}') from None
     except RuntimeError as e:
-        if any(m in str(e) for m in ('missing keys', 'unexpected key',
-                                     'size mismatch')):
+        if any(
+                m in str(e)
+                for m in ('missing keys', 'unexpected key', 'size mismatch')):
             raise ValueError(
                 f'{key}: {path!r} does not fit the teacher (model.teacher): '
                 f'{e}. Expected a checkpoint of the same architecture; set '
-                'model.teacher_ckpt_strict=False to load it partially.'
-            ) from e
+                'model.teacher_ckpt_strict=False to load it partially.') from e
         raise ValueError(f'{key}: {path!r} is not a loadable checkpoint: '
                          f'{e}') from e
     except Exception as e:  # not a zip/pickle, truncated, disallowed global
-        raise ValueError(
-            f'{key}: {path!r} is not a loadable checkpoint '
-            f'({type(e).__name__}: {e}).') from e
+        raise ValueError(f'{key}: {path!r} is not a loadable checkpoint '
+                         f'({type(e).__name__}: {e}).') from e
 
 
 def num_classes_of(model: nn.Module) -> Dict[str, int]:
@@ -80,7 +81,8 @@ def num_classes_of(model: nn.Module) -> Dict[str, int]:
 
 
 def check_same_num_classes(student: nn.Module, teacher: nn.Module) -> None:
-    """Logit distillation needs the teacher to predict the student's classes."""
+    """Logit distillation needs the teacher to predict the student's
+    classes."""
     student_classes, teacher_classes = (num_classes_of(student),
                                         num_classes_of(teacher))
     values_s: Set[int] = set(student_classes.values())
@@ -92,8 +94,8 @@ def check_same_num_classes(student: nn.Module, teacher: nn.Module) -> None:
                             for k, v in teacher_classes.items())
         raise ValueError(
             'model.architecture and model.teacher disagree on the number of '
-            f'classes: student {where_s}; teacher {where_t}. Expected the same '
-            'num_classes in both heads (or set '
+            f'classes: student {where_s}; teacher {where_t}. Expected the '
+            'same num_classes in both heads (or set '
             'model.check_num_classes=False for feature-only distillation).')
 
 
@@ -117,8 +119,8 @@ def check_recorder_sources(distiller: dict, student: nn.Module,
                 raise ValueError(
                     f'{key}: {source!r} is not a '
                     f'{"module" if kind in MODULE_RECORDERS else "parameter"}'
-                    f' of the {side} ({model_key}).'
-                    + _did_you_mean(str(source), names))
+                    f' of the {side} ({model_key}).' +
+                    _did_you_mean(str(source), names))
 
 
 def build_named(cfg: dict, key: str, registry=None):
@@ -132,8 +134,8 @@ def build_named(cfg: dict, key: str, registry=None):
         message = str(e)
         if message.startswith('model.'):
             raise
-        raise ValueError(f'{key}.{message}' if ':' in message.split(' ')[0]
-                         else f'{key}: {message}') from e
+        raise ValueError(f'{key}.{message}' if ':' in
+                         message.split(' ')[0] else f'{key}: {message}') from e
 
 
 def check_distill_losses(distiller: dict) -> None:

@@ -1,4 +1,4 @@
-# Demo classification data: tools/make_demo_data.py writes it from
+# Demo classification data: tools/misc/make_demo_data.py writes it from
 # scikit-learn's handwritten digits (real 8x8 scans upscaled to 32x32 RGB) as
 # an mmpretrain CustomDataset. It overrides the CIFAR-10 data of mmpretrain's
 # own cifar10_bs16 base.
@@ -9,7 +9,7 @@ classes = ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9')
 
 data_preprocessor = dict(
     num_classes=10,
-    # mean/std of the demo training images (tools/make_demo_data.py)
+    # mean/std of the demo training images (tools/misc/make_demo_data.py)
     mean=[79.0, 79.0, 79.0],
     std=[89.0, 89.0, 89.0],
     to_rgb=False)

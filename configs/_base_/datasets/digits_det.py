@@ -1,4 +1,4 @@
-# Demo detection data: tools/make_demo_data.py pastes 2-4 real handwritten
+# Demo detection data: tools/misc/make_demo_data.py pastes 2-4 real handwritten
 # digits (sklearn) at random scales and places on 128x128 canvases and writes
 # COCO-format annotations, read by mmdet's CocoDataset and scored by
 # CocoMetric. It overrides the COCO data of mmdet's own coco_detection base.

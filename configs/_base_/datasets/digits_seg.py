@@ -1,4 +1,4 @@
-# Demo segmentation data: tools/make_demo_data.py pastes 2-4 real handwritten
+# Demo segmentation data: tools/misc/make_demo_data.py pastes 2-4 real handwritten
 # digits (sklearn, 21-48 px) on 64x128 canvases and writes them in the Cityscapes
 # layout (leftImg8bit/, gtFine/*_labelTrainIds.png), read by mmseg's
 # CityscapesDataset and scored by IoUMetric. It overrides the Cityscapes data
@@ -10,9 +10,9 @@ _base_ = 'mmseg::_base_/datasets/cityscapes.py'
 # keeps Cityscapes' names for those 11 classes, because CityscapesDataset only
 # accepts a subset of its own class names.
 data_root = 'data/demo/seg/'
-metainfo = dict(classes=('road', 'sidewalk', 'building', 'wall', 'fence',
-                         'pole', 'traffic light', 'traffic sign',
-                         'vegetation', 'terrain', 'sky'))
+metainfo = dict(
+    classes=('road', 'sidewalk', 'building', 'wall', 'fence', 'pole',
+             'traffic light', 'traffic sign', 'vegetation', 'terrain', 'sky'))
 num_classes = 11
 crop_size = (64, 128)
 
@@ -39,15 +39,11 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
-        data_root=data_root,
-        metainfo=metainfo,
-        pipeline=train_pipeline))
+        data_root=data_root, metainfo=metainfo, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
-        data_root=data_root,
-        metainfo=metainfo,
-        pipeline=test_pipeline))
+        data_root=data_root, metainfo=metainfo, pipeline=test_pipeline))
 test_dataloader = val_dataloader

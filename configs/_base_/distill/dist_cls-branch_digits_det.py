@@ -6,8 +6,11 @@ dist_cls_branch = dict(
     distill_losses={
         '_delete_': True,
         **{
-            f'loss_dist_fpn{i}': dict(
-                type='DISTKDLoss', activation='sigmoid', tau=1,
+            f'loss_dist_fpn{i}':
+            dict(
+                type='DISTKDLoss',
+                activation='sigmoid',
+                tau=1,
                 loss_weight=1.0)
             for i in range(dist_fpn_levels)
         }
@@ -15,11 +18,10 @@ dist_cls_branch = dict(
     loss_forward_mappings={
         '_delete_': True,
         **{
-            f'loss_dist_fpn{i}': dict(
-                preds_S=dict(
-                    from_student=True, recorder='cls', record_idx=i),
-                preds_T=dict(
-                    from_student=False, recorder='cls', record_idx=i))
+            f'loss_dist_fpn{i}':
+            dict(
+                preds_S=dict(from_student=True, recorder='cls', record_idx=i),
+                preds_T=dict(from_student=False, recorder='cls', record_idx=i))
             for i in range(dist_fpn_levels)
         }
     })

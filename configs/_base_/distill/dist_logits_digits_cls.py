@@ -5,8 +5,11 @@ dist_logits_cls = dict(
     distill_losses=dict(
         _delete_=True,
         loss_dist=dict(
-            type='DISTKDLoss', tau=1, inter_loss_weight=1.0,
-            intra_loss_weight=1.0, loss_weight=2.0)),
+            type='DISTKDLoss',
+            tau=1,
+            inter_loss_weight=1.0,
+            intra_loss_weight=1.0,
+            loss_weight=2.0)),
     loss_forward_mappings=dict(
         _delete_=True,
         loss_dist=dict(

@@ -12,8 +12,12 @@ dist_logits_seg = dict(
     distill_losses=dict(
         _delete_=True,
         loss_dist=dict(
-            type='DISTKDLoss', tau=1, inter_loss_weight=1.0,
-            intra_loss_weight=1.0, loss_weight=1.0, ignore_index=255)),
+            type='DISTKDLoss',
+            tau=1,
+            inter_loss_weight=1.0,
+            intra_loss_weight=1.0,
+            loss_weight=1.0,
+            ignore_index=255)),
     loss_forward_mappings=dict(
         _delete_=True,
         loss_dist=dict(

@@ -11,8 +11,11 @@ dist_logits_cifar100 = dict(
     teacher_recorders=_fc,
     distill_losses=dict(
         loss_dist=dict(
-            type='DISTKDLoss', tau=4, inter_loss_weight=1.0,
-            intra_loss_weight=1.0, loss_weight=2.0)),
+            type='DISTKDLoss',
+            tau=4,
+            inter_loss_weight=1.0,
+            intra_loss_weight=1.0,
+            loss_weight=2.0)),
     loss_forward_mappings=dict(loss_dist=_logits))
 kd_logits_cifar100 = dict(
     type='ConfigurableDistiller',
@@ -20,4 +23,14 @@ kd_logits_cifar100 = dict(
     teacher_recorders=_fc,
     distill_losses=dict(
         loss_kd=dict(type='KLDivergence', tau=4, loss_weight=1.0)),
+    loss_forward_mappings=dict(loss_kd=_logits))
+# CRD's vanilla-KD baseline (the KD column of the TST and DIST CIFAR-100
+# tables): KL at T = 4 with weight 0.9; the pair configs set the student's
+# CE weight to 0.1 (CRD's `train_student.py --distill kd -r 0.1 -a 0.9 -b 0`).
+kd_crd_logits_cifar100 = dict(
+    type='ConfigurableDistiller',
+    student_recorders=_fc,
+    teacher_recorders=_fc,
+    distill_losses=dict(
+        loss_kd=dict(type='KLDivergence', tau=4, loss_weight=0.9)),
     loss_forward_mappings=dict(loss_kd=_logits))

@@ -18,5 +18,4 @@ param_scheduler = dict(
     type='MultiStepLR', by_epoch=True, milestones=[150, 180, 210], gamma=0.1)
 train_cfg = dict(max_epochs=max_epochs, val_interval=10)
 auto_scale_lr = dict(base_batch_size=64)
-default_hooks = dict(
-    checkpoint=dict(interval=10, max_keep_ckpts=2))
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=2))

@@ -12,13 +12,18 @@ sokd_layer2_cls = dict(
         sokd_layer2=dict(type='ModuleOutputs', source='backbone.layer2')),
     connectors=dict(
         sokd_layer2_adapter=dict(
-            type='ConvModuleConnector', in_channel=16, out_channel=64,
-            kernel_size=1, norm_cfg=dict(type='BN'),
+            type='ConvModuleConnector',
+            in_channel=16,
+            out_channel=64,
+            kernel_size=1,
+            norm_cfg=dict(type='BN'),
             act_cfg=dict(type='ReLU'))),
     sokd_pairs=dict(
         layer2=dict(
-            student_recorder='sokd_layer2', teacher_recorder='sokd_layer2',
-            connector='sokd_layer2_adapter', channels=64)),
+            student_recorder='sokd_layer2',
+            teacher_recorder='sokd_layer2',
+            connector='sokd_layer2_adapter',
+            channels=64)),
     feature_augment=_base_.sokd_feature_augment,
     dam=dict(type='DistinctiveAreaDetector', feat_channels=32, num_peaks=8),
     loss_feat=dict(type='MaskedMSELoss', loss_weight=1.0),

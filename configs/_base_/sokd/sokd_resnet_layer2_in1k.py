@@ -9,7 +9,8 @@ sokd_layer2_in1k = dict(
     connectors=dict(
         sokd_layer2_adapter=dict(
             _base_.sokd_layer2_cls.connectors.sokd_layer2_adapter,
-            in_channel=128, out_channel=128)),
+            in_channel=128,
+            out_channel=128)),
     sokd_pairs=dict(
         layer2=dict(_base_.sokd_layer2_cls.sokd_pairs.layer2, channels=128)),
     dam=dict(_base_.sokd_layer2_cls.dam, feat_channels=64))

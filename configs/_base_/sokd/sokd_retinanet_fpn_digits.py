@@ -6,19 +6,23 @@ _base_ = ['./sokd_policy_optim_wrapper.py']
 
 sokd_fpn_det = dict(
     type='SoKDDistiller',
-    student_recorders=dict(
-        sokd_fpn=dict(type='ModuleOutputs', source='neck')),
-    teacher_recorders=dict(
-        sokd_fpn=dict(type='ModuleOutputs', source='neck')),
+    student_recorders=dict(sokd_fpn=dict(type='ModuleOutputs', source='neck')),
+    teacher_recorders=dict(sokd_fpn=dict(type='ModuleOutputs', source='neck')),
     connectors=dict(
         sokd_fpn_adapter=dict(
-            type='ConvModuleConnector', in_channel=64, out_channel=64,
-            kernel_size=1, norm_cfg=dict(type='BN'),
+            type='ConvModuleConnector',
+            in_channel=64,
+            out_channel=64,
+            kernel_size=1,
+            norm_cfg=dict(type='BN'),
             act_cfg=dict(type='ReLU'))),
     sokd_pairs=dict(
         fpn=dict(
-            student_recorder='sokd_fpn', teacher_recorder='sokd_fpn',
-            connector='sokd_fpn_adapter', channels=64, data_idx=[0, 1, 2])),
+            student_recorder='sokd_fpn',
+            teacher_recorder='sokd_fpn',
+            connector='sokd_fpn_adapter',
+            channels=64,
+            data_idx=[0, 1, 2])),
     feature_augment=_base_.sokd_feature_augment,
     dam=dict(type='DistinctiveAreaDetector', feat_channels=32, num_peaks=8),
     loss_feat=dict(type='MaskedMSELoss', loss_weight=1.0),

@@ -14,7 +14,8 @@ model = dict(
     type='CheckedSingleTeacherDistill',
     architecture=_base_.model,
     teacher=dict(
-        cfg_path='tstkd_plugin::baselines/mmdet/retinanet_r18-w32_fpn_digits.py',
+        cfg_path=
+        'tstkd_plugin::baselines/mmdet/retinanet_r18-w32_fpn_digits.py',
         pretrained=False),
     teacher_ckpt=teacher_ckpt,
     distiller=dict(
@@ -25,13 +26,17 @@ model = dict(
         teacher_recorders=dict(
             cls=dict(type='ModuleOutputs', source='bbox_head.retina_cls')),
         distill_losses={
-            f'loss_kd_fpn{i}': dict(
-                type='DenseKLDivergence', activation='sigmoid', tau=1,
+            f'loss_kd_fpn{i}':
+            dict(
+                type='DenseKLDivergence',
+                activation='sigmoid',
+                tau=1,
                 loss_weight=1.0)
             for i in range(fpn_levels)
         },
         loss_forward_mappings={
-            f'loss_kd_fpn{i}': dict(
+            f'loss_kd_fpn{i}':
+            dict(
                 preds_S=dict(from_student=True, recorder='cls', record_idx=i),
                 preds_T=dict(from_student=False, recorder='cls', record_idx=i))
             for i in range(fpn_levels)

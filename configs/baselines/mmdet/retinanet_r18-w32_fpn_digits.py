@@ -18,8 +18,11 @@ model = dict(
         norm_eval=False,
         init_cfg=None),
     neck=dict(
-        in_channels=[64, 128, 256], out_channels=64, start_level=0,
-        add_extra_convs=False, num_outs=3),
+        in_channels=[64, 128, 256],
+        out_channels=64,
+        start_level=0,
+        add_extra_convs=False,
+        num_outs=3),
     bbox_head=dict(
         num_classes=10,
         in_channels=64,
@@ -34,8 +37,12 @@ optim_wrapper = dict(
     clip_grad=dict(max_norm=10, norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs,
-         T_max=max_epochs)
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        T_max=max_epochs)
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=8)
 

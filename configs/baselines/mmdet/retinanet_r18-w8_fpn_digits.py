@@ -2,5 +2,4 @@
 # ResNet-18 of width 8; the same data and schedule as the KD student.
 _base_ = ['./retinanet_r18-w32_fpn_digits.py']
 model = dict(
-    backbone=dict(base_channels=8),
-    neck=dict(in_channels=[16, 32, 64]))
+    backbone=dict(base_channels=8), neck=dict(in_channels=[16, 32, 64]))

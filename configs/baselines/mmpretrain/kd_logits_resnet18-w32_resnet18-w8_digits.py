@@ -11,8 +11,7 @@ model = dict(
     _scope_='mmrazor',
     type='CheckedSingleTeacherDistill',
     data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        **_base_.data_preprocessor),
+        type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor),
     architecture=_base_.model,
     teacher=dict(
         cfg_path='tstkd_plugin::baselines/mmpretrain/resnet18-w32_digits.py',

@@ -3,5 +3,4 @@
 # the KD student.
 _base_ = ['../../_base_/recipes/resnet18-cifar_digits.py']
 model = dict(
-    backbone=dict(stem_channels=8, base_channels=8),
-    head=dict(in_channels=64))
+    backbone=dict(stem_channels=8, base_channels=8), head=dict(in_channels=64))

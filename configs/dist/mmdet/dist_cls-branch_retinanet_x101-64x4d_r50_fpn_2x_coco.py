@@ -25,13 +25,17 @@ model = dict(
         teacher_recorders=dict(
             cls=dict(type='ModuleOutputs', source='bbox_head.retina_cls')),
         distill_losses={
-            f'loss_dist_fpn{i}': dict(
-                type='DISTKDLoss', activation='sigmoid', tau=1,
+            f'loss_dist_fpn{i}':
+            dict(
+                type='DISTKDLoss',
+                activation='sigmoid',
+                tau=1,
                 loss_weight=1.0)
             for i in range(fpn_levels)
         },
         loss_forward_mappings={
-            f'loss_dist_fpn{i}': dict(
+            f'loss_dist_fpn{i}':
+            dict(
                 preds_S=dict(from_student=True, recorder='cls', record_idx=i),
                 preds_T=dict(from_student=False, recorder='cls', record_idx=i))
             for i in range(fpn_levels)

@@ -34,8 +34,11 @@ model = dict(
             fc=dict(type='ModuleOutputs', source='head.fc')),
         distill_losses=dict(
             loss_dist=dict(
-                type='DISTKDLoss', tau=1, inter_loss_weight=1.0,
-                intra_loss_weight=1.0, loss_weight=2.0)),
+                type='DISTKDLoss',
+                tau=1,
+                inter_loss_weight=1.0,
+                intra_loss_weight=1.0,
+                loss_weight=2.0)),
         loss_forward_mappings=dict(
             loss_dist=dict(
                 preds_S=dict(from_student=True, recorder='fc'),

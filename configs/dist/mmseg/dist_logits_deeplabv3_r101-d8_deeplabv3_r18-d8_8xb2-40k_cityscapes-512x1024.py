@@ -22,26 +22,39 @@ dist_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
     # one of the 16 factors 0.5, 0.6, ..., 2.0 of the 2048x1024 image
-    dict(type='RandomChoiceResize',
-         scales=[(2048 * f // 10, 1024 * f // 10) for f in range(5, 21)],
-         resize_type='mmseg.Resize', keep_ratio=True),
+    dict(
+        type='RandomChoiceResize',
+        scales=[(2048 * f // 10, 1024 * f // 10) for f in range(5, 21)],
+        resize_type='mmseg.Resize',
+        keep_ratio=True),
     dict(type='RandomCrop', crop_size=(512, 1024)),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(  # per GPU, 8 GPUs: 16 per step
-    batch_size=2, dataset=dict(pipeline=dist_train_pipeline))
+    batch_size=2,
+    dataset=dict(pipeline=dist_train_pipeline))
 optim_wrapper = dict(optimizer=dict(lr=0.02))
 train_cfg = dict(max_iters=max_iters, val_interval=4000)
 param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters,
-         by_epoch=False)
+    dict(
+        type='PolyLR',
+        eta_min=1e-4,
+        power=0.9,
+        begin=0,
+        end=max_iters,
+        by_epoch=False)
 ]
 
 
 def _dist(weight):
-    return dict(type='DISTKDLoss', tau=1, inter_loss_weight=1.0,
-                intra_loss_weight=1.0, loss_weight=weight, ignore_index=255)
+    return dict(
+        type='DISTKDLoss',
+        tau=1,
+        inter_loss_weight=1.0,
+        intra_loss_weight=1.0,
+        loss_weight=weight,
+        ignore_index=255)
 
 
 def _mapping(recorder, record_idx):
@@ -50,8 +63,11 @@ def _mapping(recorder, record_idx):
     return dict(
         preds_S=dict(from_student=True, recorder=recorder),
         preds_T=dict(from_student=False, recorder=recorder),
-        target=dict(from_student=True, recorder='labels',
-                    record_idx=record_idx, data_idx=1))
+        target=dict(
+            from_student=True,
+            recorder='labels',
+            record_idx=record_idx,
+            data_idx=1))
 
 
 model = dict(

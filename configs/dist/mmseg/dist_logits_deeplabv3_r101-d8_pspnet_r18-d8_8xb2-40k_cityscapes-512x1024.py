@@ -3,7 +3,9 @@
 # only the student differs (as the reference's train_kd/pspnet_res18.sh).
 # Reference mIoU (DIST paper, teacher DeepLabV3-R101 78.07): student 72.55
 # -> DIST 76.31. Teacher here: mmseg zoo DeepLabV3-R101 80k, 80.20.
-_base_ = ['./dist_logits_deeplabv3_r101-d8_deeplabv3_r18-d8_8xb2-40k_cityscapes-512x1024.py']
+_base_ = [
+    './dist_logits_deeplabv3_r101-d8_deeplabv3_r18-d8_8xb2-40k_cityscapes-512x1024.py'
+]
 
 model = dict(
     architecture=dict(

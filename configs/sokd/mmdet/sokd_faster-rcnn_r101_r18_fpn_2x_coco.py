@@ -7,6 +7,6 @@ model = dict(
     architecture=dict(
         backbone=dict(
             depth=18,
-            init_cfg=dict(type='Pretrained',
-                          checkpoint='torchvision://resnet18')),
+            init_cfg=dict(
+                type='Pretrained', checkpoint='torchvision://resnet18')),
         neck=dict(in_channels=[64, 128, 256, 512])))

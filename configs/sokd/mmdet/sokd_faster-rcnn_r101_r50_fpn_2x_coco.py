@@ -32,13 +32,18 @@ model = dict(
             sokd_fpn=dict(type='ModuleOutputs', source='neck')),
         connectors=dict(
             sokd_fpn_adapter=dict(
-                type='ConvModuleConnector', in_channel=256, out_channel=256,
-                kernel_size=1, norm_cfg=dict(type='BN'),
+                type='ConvModuleConnector',
+                in_channel=256,
+                out_channel=256,
+                kernel_size=1,
+                norm_cfg=dict(type='BN'),
                 act_cfg=dict(type='ReLU'))),
         sokd_pairs=dict(
             fpn=dict(
-                student_recorder='sokd_fpn', teacher_recorder='sokd_fpn',
-                connector='sokd_fpn_adapter', channels=256,
+                student_recorder='sokd_fpn',
+                teacher_recorder='sokd_fpn',
+                connector='sokd_fpn_adapter',
+                channels=256,
                 data_idx=list(range(fpn_levels)))),
         feature_augment=_base_.sokd_feature_augment,
         dam=dict(

@@ -9,7 +9,8 @@ _base_ = [
     '../../_base_/sokd/sokd_retinanet_fpn_digits.py'
 ]
 
-model = dict(type='SoKDDistill', search_epochs=3, distiller=_base_.sokd_fpn_det)
+model = dict(
+    type='SoKDDistill', search_epochs=3, distiller=_base_.sokd_fpn_det)
 optim_wrapper = dict(
     _delete_=True,
     constructor='SoKDOptimWrapperConstructor',

@@ -19,8 +19,11 @@ max_iters = 80000
 
 def _adapter(in_channel, out_channel):
     return dict(
-        type='ConvModuleConnector', in_channel=in_channel,
-        out_channel=out_channel, kernel_size=1, norm_cfg=dict(type='BN'),
+        type='ConvModuleConnector',
+        in_channel=in_channel,
+        out_channel=out_channel,
+        kernel_size=1,
+        norm_cfg=dict(type='BN'),
         act_cfg=dict(type='ReLU'))
 
 
@@ -31,7 +34,8 @@ model = dict(
     type='SoKDDistill',
     search_iters=8000,
     teacher=dict(
-        cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py'),
+        cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py'
+    ),
     teacher_ckpt=teacher_ckpt,
     distiller=dict(
         type='SoKDDistiller',
@@ -50,11 +54,13 @@ model = dict(
             stage4=dict(
                 student_recorder='sokd_stage4',
                 teacher_recorder='sokd_stage4',
-                connector='sokd_stage4_adapter', channels=2048),
+                connector='sokd_stage4_adapter',
+                channels=2048),
             decoder=dict(
                 student_recorder='sokd_decoder',
                 teacher_recorder='sokd_decoder',
-                connector='sokd_decoder_adapter', channels=512)),
+                connector='sokd_decoder_adapter',
+                channels=512)),
         feature_augment=_base_.sokd_feature_augment,
         dam=dict(
             type='DistinctiveAreaDetector', feat_channels=64, num_peaks=8),
@@ -71,8 +77,13 @@ optim_wrapper = dict(
 param_scheduler = dict(
     _delete_=True,
     architecture=[
-        dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters,
-             by_epoch=False)
+        dict(
+            type='PolyLR',
+            eta_min=1e-4,
+            power=0.9,
+            begin=0,
+            end=max_iters,
+            by_epoch=False)
     ],
     feature_augment=[])
 model_wrapper_cfg = _base_.sokd_model_wrapper_cfg

@@ -22,7 +22,8 @@ model = dict(
     type='DenseTSTDistill',
     architecture=_base_.model,
     teacher=dict(
-        cfg_path='mmdet::fcos/fcos_r101-caffe_fpn_gn-head_ms-640-800-2x_coco.py',
+        cfg_path=
+        'mmdet::fcos/fcos_r101-caffe_fpn_gn-head_ms-640-800-2x_coco.py',
         pretrained=False),
     teacher_ckpt=teacher_ckpt,
     # the reference's Cutout(128): 0.16 of the 800-pixel shorter side
@@ -35,13 +36,17 @@ model = dict(
         teacher_recorders=dict(
             cls=dict(type='ModuleOutputs', source='bbox_head.conv_cls')),
         distill_losses={
-            f'loss_dist_fpn{i}': dict(
-                type='DISTKDLoss', activation='sigmoid', tau=1,
+            f'loss_dist_fpn{i}':
+            dict(
+                type='DISTKDLoss',
+                activation='sigmoid',
+                tau=1,
                 loss_weight=1.0)
             for i in range(fpn_levels)
         },
         loss_forward_mappings={
-            f'loss_dist_fpn{i}': dict(
+            f'loss_dist_fpn{i}':
+            dict(
                 preds_S=dict(from_student=True, recorder='cls', record_idx=i),
                 preds_T=dict(from_student=False, recorder='cls', record_idx=i))
             for i in range(fpn_levels)
@@ -53,7 +58,8 @@ optim_wrapper = dict(
     architecture=dict(
         _base_.optim_wrapper, type='AmpOptimWrapper', loss_scale=512.0),
     augmenter=dict(
-        _base_.tst_dense_augmenter_optim_wrapper, type='AmpOptimWrapper',
+        _base_.tst_dense_augmenter_optim_wrapper,
+        type='AmpOptimWrapper',
         loss_scale=512.0))
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])

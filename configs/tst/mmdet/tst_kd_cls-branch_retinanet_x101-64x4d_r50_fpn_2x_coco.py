@@ -15,14 +15,15 @@ model = dict(
         distill_losses=dict(
             _delete_=True,
             **{
-                f'loss_kd_fpn{i}': dict(
-                    type='KLDivergence', tau=1, loss_weight=1.0)
+                f'loss_kd_fpn{i}':
+                dict(type='KLDivergence', tau=1, loss_weight=1.0)
                 for i in range(fpn_levels)
             }),
         loss_forward_mappings=dict(
             _delete_=True,
             **{
-                f'loss_kd_fpn{i}': dict(
+                f'loss_kd_fpn{i}':
+                dict(
                     preds_S=dict(
                         from_student=True, recorder='cls', record_idx=i),
                     preds_T=dict(

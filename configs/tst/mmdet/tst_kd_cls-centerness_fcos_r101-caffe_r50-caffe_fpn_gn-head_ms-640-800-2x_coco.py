@@ -28,17 +28,20 @@ model = dict(
         distill_losses=dict(
             _delete_=True,
             **{
-                f'loss_kd_{name}_fpn{i}': dict(
-                    type='KLDivergence', tau=1, loss_weight=1.0)
-                for name in heads for i in range(fpn_levels)
+                f'loss_kd_{name}_fpn{i}':
+                dict(type='KLDivergence', tau=1, loss_weight=1.0)
+                for name in heads
+                for i in range(fpn_levels)
             }),
         loss_forward_mappings=dict(
             _delete_=True,
             **{
-                f'loss_kd_{name}_fpn{i}': dict(
+                f'loss_kd_{name}_fpn{i}':
+                dict(
                     preds_S=dict(
                         from_student=True, recorder=name, record_idx=i),
                     preds_T=dict(
                         from_student=False, recorder=name, record_idx=i))
-                for name in heads for i in range(fpn_levels)
+                for name in heads
+                for i in range(fpn_levels)
             })))

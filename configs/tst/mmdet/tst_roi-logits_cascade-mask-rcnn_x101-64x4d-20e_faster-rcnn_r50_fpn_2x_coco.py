@@ -24,7 +24,8 @@ optim_wrapper = dict(
     architecture=dict(
         _base_.optim_wrapper, type='AmpOptimWrapper', loss_scale=512.0),
     augmenter=dict(
-        _base_.tst_dense_augmenter_optim_wrapper, type='AmpOptimWrapper',
+        _base_.tst_dense_augmenter_optim_wrapper,
+        type='AmpOptimWrapper',
         loss_scale=512.0))
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])

@@ -9,9 +9,7 @@ _base_ = [
 ]
 
 train_dataloader = dict(batch_size=16)
-model = dict(
-    type='TSTDistill',
-    augmenter=_base_.tst_augmenter)
+model = dict(type='TSTDistill', augmenter=_base_.tst_augmenter)
 
 # one optimizer each: the student's as in the KD config, the augmenter's as
 # in the reference (SGD lr 0.01, momentum 0.9, no weight decay, grad norm 20)
@@ -19,8 +17,7 @@ optim_wrapper = dict(
     _delete_=True,
     constructor='mmrazor.SeparateOptimWrapperConstructor',
     architecture=dict(
-        optimizer=dict(type='SGD', lr=0.05, momentum=0.9,
-                       weight_decay=5e-4)),
+        optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4)),
     augmenter=_base_.tst_augmenter_optim_wrapper)
 param_scheduler = dict(
     _delete_=True,

@@ -19,15 +19,14 @@ train_dataloader = dict(batch_size=8)
 model = dict(
     architecture=dict(
         _delete_=True,
-        cfg_path='tstkd_plugin::baselines/mmpretrain/mobilenet-v1_8xb32_in1k.py',
+        cfg_path=
+        'tstkd_plugin::baselines/mmpretrain/mobilenet-v1_8xb32_in1k.py',
         pretrained=False),
     teacher=dict(cfg_path='mmpretrain::resnet/resnet50_8xb32_in1k.py'),
     teacher_ckpt=teacher_ckpt)
 optim_wrapper = dict(
-    architecture=dict(
-        optimizer=dict(lr=0.2), accumulative_counts=4))
-param_scheduler = dict(
-    architecture=dict(milestones=[40, 70, 100]))
+    architecture=dict(optimizer=dict(lr=0.2), accumulative_counts=4))
+param_scheduler = dict(architecture=dict(milestones=[40, 70, 100]))
 train_cfg = dict(max_epochs=max_epochs)
 # --auto-scale-lr: originals per micro-step, 8 GPUs x 8 (mmengine's rule
 # counts the loader's batch, not the accumulation)

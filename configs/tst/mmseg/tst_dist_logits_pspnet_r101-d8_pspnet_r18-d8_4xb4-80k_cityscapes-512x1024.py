@@ -28,7 +28,8 @@ train_cfg = dict(max_iters=max_iters, val_interval=8000)
 model = dict(
     type='DenseTSTDistill',
     teacher=dict(
-        cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py'),
+        cfg_path='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py'
+    ),
     teacher_ckpt=teacher_ckpt,
     # the reference's Cutout(128): a quarter of the 512-pixel crop side
     augmenter=dict(_base_.tst_augmenter, cutout_size=0.25))
@@ -44,8 +45,13 @@ optim_wrapper = dict(
 param_scheduler = dict(
     _delete_=True,
     architecture=[
-        dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters,
-             by_epoch=False)
+        dict(
+            type='PolyLR',
+            eta_min=1e-4,
+            power=0.9,
+            begin=0,
+            end=max_iters,
+            by_epoch=False)
     ],
     augmenter=[])
 custom_hooks = [

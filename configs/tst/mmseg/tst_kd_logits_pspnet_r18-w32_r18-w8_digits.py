@@ -10,9 +10,7 @@ _base_ = [
 ]
 
 train_dataloader = dict(batch_size=8)
-model = dict(
-    type='DenseTSTDistill',
-    augmenter=_base_.tst_augmenter)
+model = dict(type='DenseTSTDistill', augmenter=_base_.tst_augmenter)
 
 optim_wrapper = dict(
     _delete_=True,

@@ -8,7 +8,9 @@ model = dict(
     backbone=dict(type='MobileNetV2CIFAR'),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
-        type='LinearClsHead', num_classes=100, in_channels=1280,
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=1280,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
 
 # CRD's lr for the mobile networks

@@ -8,5 +8,7 @@ model = dict(
     backbone=dict(type='ResNetCIFARCRD', depth=32, widths=(32, 64, 128, 256)),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
-        type='LinearClsHead', num_classes=100, in_channels=256,
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=256,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))

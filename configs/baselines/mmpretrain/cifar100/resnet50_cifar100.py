@@ -8,5 +8,7 @@ model = dict(
     backbone=dict(type='ResNet_CIFAR', depth=50),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
-        type='LinearClsHead', num_classes=100, in_channels=2048,
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=2048,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))

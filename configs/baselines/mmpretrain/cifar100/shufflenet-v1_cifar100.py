@@ -8,7 +8,9 @@ model = dict(
     backbone=dict(type='ShuffleNetV1CIFAR'),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
-        type='LinearClsHead', num_classes=100, in_channels=960,
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=960,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
 
 # CRD's lr for the mobile networks

@@ -8,7 +8,9 @@ model = dict(
     backbone=dict(type='ShuffleNetV2CIFAR'),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
-        type='LinearClsHead', num_classes=100, in_channels=1024,
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=1024,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
 
 # CRD's lr for the mobile networks

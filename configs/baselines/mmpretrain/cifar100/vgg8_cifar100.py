@@ -8,5 +8,7 @@ model = dict(
     backbone=dict(type='VGGCIFAR', depth=8),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
-        type='LinearClsHead', num_classes=100, in_channels=512,
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=512,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))

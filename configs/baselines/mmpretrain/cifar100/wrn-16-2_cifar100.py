@@ -8,5 +8,7 @@ model = dict(
     backbone=dict(type='WideResNetCIFAR', depth=16, widen_factor=2),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
-        type='LinearClsHead', num_classes=100, in_channels=128,
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=128,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))

@@ -17,7 +17,8 @@ model = dict(
         type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor),
     architecture=_base_.model,
     teacher=dict(
-        cfg_path='tstkd_plugin::baselines/mmpretrain/cifar100/resnet32x4_cifar100.py',
+        cfg_path=
+        'tstkd_plugin::baselines/mmpretrain/cifar100/resnet32x4_cifar100.py',
         pretrained=False),
     teacher_ckpt=teacher_ckpt,
     distiller=_base_.dist_logits_cifar100)

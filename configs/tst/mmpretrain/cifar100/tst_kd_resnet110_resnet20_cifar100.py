@@ -25,7 +25,8 @@ model = dict(
         type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor),
     architecture=_base_.model,
     teacher=dict(
-        cfg_path='tstkd_plugin::baselines/mmpretrain/cifar100/resnet110_cifar100.py',
+        cfg_path=
+        'tstkd_plugin::baselines/mmpretrain/cifar100/resnet110_cifar100.py',
         pretrained=False),
     teacher_ckpt=teacher_ckpt,
     augmenter=_base_.tst_augmenter,

@@ -24,7 +24,8 @@ model = dict(
         type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor),
     architecture=_base_.model,
     teacher=dict(
-        cfg_path='tstkd_plugin::baselines/mmpretrain/cifar100/resnet32x4_cifar100.py',
+        cfg_path=
+        'tstkd_plugin::baselines/mmpretrain/cifar100/resnet32x4_cifar100.py',
         pretrained=False),
     teacher_ckpt=teacher_ckpt,
     augmenter=_base_.tst_augmenter,
@@ -47,9 +48,7 @@ optim_wrapper = dict(
         loss_scale='dynamic'))
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
-custom_hooks = [
-    dict(type='TSTPhaseHook', augment_epochs=[30, 90], passes=30)
-]
+custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[30, 90], passes=30)]
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 
 default_scope = 'mmrazor'

@@ -24,7 +24,8 @@ model = dict(
         type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor),
     architecture=_base_.model,
     teacher=dict(
-        cfg_path='tstkd_plugin::baselines/mmpretrain/cifar100/vgg13_cifar100.py',
+        cfg_path=
+        'tstkd_plugin::baselines/mmpretrain/cifar100/vgg13_cifar100.py',
         pretrained=False),
     teacher_ckpt=teacher_ckpt,
     augmenter=_base_.tst_augmenter,
@@ -48,7 +49,10 @@ optim_wrapper = dict(
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
 custom_hooks = [
-    dict(type='TSTPhaseHook', augment_epochs=[32, 62, 92, 122, 152, 182, 212], passes=5)
+    dict(
+        type='TSTPhaseHook',
+        augment_epochs=[32, 62, 92, 122, 152, 182, 212],
+        passes=5)
 ]
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 

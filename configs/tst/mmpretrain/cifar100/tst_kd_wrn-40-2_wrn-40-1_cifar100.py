@@ -24,7 +24,8 @@ model = dict(
         type='mmpretrain.ClsDataPreprocessor', **_base_.data_preprocessor),
     architecture=_base_.model,
     teacher=dict(
-        cfg_path='tstkd_plugin::baselines/mmpretrain/cifar100/wrn-40-2_cifar100.py',
+        cfg_path=
+        'tstkd_plugin::baselines/mmpretrain/cifar100/wrn-40-2_cifar100.py',
         pretrained=False),
     teacher_ckpt=teacher_ckpt,
     augmenter=_base_.tst_augmenter,
@@ -39,7 +40,10 @@ optim_wrapper = dict(
         type='AmpOptimWrapper',
         loss_scale='dynamic',
         optimizer=dict(
-            type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4,
+            type='SGD',
+            lr=0.05,
+            momentum=0.9,
+            weight_decay=1e-4,
             nesterov=True)),
     augmenter=dict(
         _base_.tst_augmenter_optim_wrapper,
@@ -47,9 +51,7 @@ optim_wrapper = dict(
         loss_scale='dynamic'))
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
-custom_hooks = [
-    dict(type='TSTPhaseHook', augment_epochs=[30, 90], passes=10)
-]
+custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[30, 90], passes=10)]
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 
 default_scope = 'mmrazor'

@@ -20,8 +20,8 @@ It writes ``results.json``, ``table.md`` and ``benchmark.png`` (accuracy per
 method with error bars; the TST policy over training) to ``--out``.
 
 Examples:
-    python tools/benchmark.py            # everything (43 min on 2 cores)
-    python tools/benchmark.py --quick    # cls only, 1 seed, fewer methods
+    python tools/analysis/benchmark.py          # everything (43 min, 2 cores)
+    python tools/analysis/benchmark.py --quick  # cls, 1 seed, fewer methods
 """
 import argparse
 import json
@@ -34,12 +34,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from run_demo import CONFIGS, REPO, TASKS, prepare_data, train_tasks  # noqa: E402,E501
+# run_demo (tools/misc/) trains and scores the runs
+sys.path.insert(
+    0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'misc'))
+from run_demo import CONFIGS, REPO, TASKS, prepare_data, train_tasks
 
 METHODS = {
-    'cls': ['alone', 'vanilla KD', 'DIST', 'TST+KD', 'TST+DIST', 'SoKD+KD',
-            'SoKD+DIST', 'TST+SoKD+DIST'],
+    'cls': [
+        'alone', 'vanilla KD', 'DIST', 'TST+KD', 'TST+DIST', 'SoKD+KD',
+        'SoKD+DIST', 'TST+SoKD+DIST'
+    ],
     'det': ['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD'],
     'seg': ['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD'],
 }
@@ -77,10 +81,14 @@ def peak_memory_growth(config: str) -> int:
     """Peak resident memory growth (kB) during 3 steps of each kind over the
     resident size after building and one step, in a fresh process (Linux:
     the peak is reset through ``/proc/self/clear_refs``)."""
-    script = MEMORY_SCRIPT.format(tools=osp.join(REPO, 'tools'),
-                                  config=osp.join(CONFIGS, config))
-    result = subprocess.run([sys.executable, '-c', script], cwd=REPO,
-                            capture_output=True, text=True, check=True)
+    script = MEMORY_SCRIPT.format(
+        tools=osp.join(REPO, 'tools', 'analysis'),
+        config=osp.join(CONFIGS, config))
+    result = subprocess.run([sys.executable, '-c', script],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            check=True)
     line = [x for x in result.stdout.splitlines() if x.startswith('MEMORY')]
     return max(json.loads(line[-1][7:])['growth_kb'], 1)
 
@@ -96,31 +104,36 @@ def step_costs(configs: Dict[str, str], steps: int) -> Dict[str, dict]:
     step: each method's train steps, its teacher's forward and a plain
     training step of its student, all on the same batch."""
     import torch
+
     from step_time import build, phases
     torch.manual_seed(0)
     jobs = []  # (method, what, function)
     for method, config in configs.items():
         model, optim_wrapper, batch = build(osp.join(CONFIGS, config))
         for label, before_step in phases(model):
-            def step(model=model, optim_wrapper=optim_wrapper, batch=batch,
+
+            def step(model=model,
+                     optim_wrapper=optim_wrapper,
+                     batch=batch,
                      before_step=before_step):
                 before_step()
                 model.train_step(batch, optim_wrapper)
+
             jobs.append((method, label or 'step', step))
         data = model.data_preprocessor(batch, True)
 
         def teacher(model=model, data=data):
             with torch.no_grad():
-                model.teacher(data['inputs'], data['data_samples'],
-                              mode='loss')
+                model.teacher(
+                    data['inputs'], data['data_samples'], mode='loss')
 
         optim = optim_wrapper['architecture'] if hasattr(
             optim_wrapper, 'keys') else optim_wrapper
 
         def student(student=model.student, optim=optim, data=data):
             with optim.optim_context(student):
-                losses = student(data['inputs'], data['data_samples'],
-                                 mode='loss')
+                losses = student(
+                    data['inputs'], data['data_samples'], mode='loss')
             loss, _ = student.parse_losses(losses)
             optim.update_params(loss)
 
@@ -146,8 +159,10 @@ def accuracy(task: str, teacher: Dict[str, float],
     """Mean and std of a task's metric (percent) per method."""
     key, _, scale = TASKS[task]['metric']
     results = {'teacher': dict(values=[teacher[key] * scale])}
-    results.update({method: dict(values=[m[key] * scale for m in metrics])
-                    for method, metrics in runs.items()})
+    results.update({
+        method: dict(values=[m[key] * scale for m in metrics])
+        for method, metrics in runs.items()
+    })
     for entry in results.values():
         values = entry['values']
         entry['mean'] = statistics.mean(values)
@@ -155,7 +170,9 @@ def accuracy(task: str, teacher: Dict[str, float],
     return results
 
 
-def costs(task: str, methods: List[str], steps: int,
+def costs(task: str,
+          methods: List[str],
+          steps: int,
           jobs: int = 1) -> Dict[str, dict]:
     """Step times (alone: timed), then peak memory growths (``jobs`` fresh
     processes at a time: a peak resident size does not depend on CPU
@@ -164,8 +181,8 @@ def costs(task: str, methods: List[str], steps: int,
     configs = {m: spec['students'][m] for m in methods if m != 'alone'}
     out = step_costs(configs, steps)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        growth = dict(zip(configs, pool.map(peak_memory_growth,
-                                            configs.values())))
+        growth = dict(
+            zip(configs, pool.map(peak_memory_growth, configs.values())))
     kd_step = out['vanilla KD']['times']['step']
     for method, cost in out.items():
         step = max(cost['times'].values())  # the costlier kind of step
@@ -174,7 +191,8 @@ def costs(task: str, methods: List[str], steps: int,
         cost['memory_ratio'] = growth[method] / growth['vanilla KD']
         teacher, student = cost['teacher'], cost['student']
         cost['shares'] = dict(
-            teacher=teacher / step, student=student / step,
+            teacher=teacher / step,
+            student=student / step,
             method=max(step - teacher - student, 0.0) / step)
     return out
 
@@ -186,9 +204,11 @@ def fmt(entry: dict) -> str:
 
 
 def table(results: dict) -> str:
-    lines = ['| task | method | metric | seeds | vs KD | step / KD | peak '
-             'memory / KD | teacher / student / method share of the step |',
-             '|---|---|---|---|---|---|---|---|']
+    lines = [
+        '| task | method | metric | seeds | vs KD | step / KD | peak '
+        'memory / KD | teacher / student / method share of the step |',
+        '|---|---|---|---|---|---|---|---|'
+    ]
     for task, entry in results.items():
         acc, cost = entry['accuracy'], entry['cost']
         kd = acc.get('vanilla KD', {}).get('mean')
@@ -198,8 +218,8 @@ def table(results: dict) -> str:
                 else f"{a['mean'] - kd:+.2f}"
             ratio = memory = shares = ''
             if c:
-                ratio = ', '.join(f'{v:.2f}' + ('' if k == 'step' else
-                                                f' ({k})')
+                ratio = ', '.join(f'{v:.2f}' +
+                                  ('' if k == 'step' else f' ({k})')
                                   for k, v in c['ratio'].items())
                 memory = f"{c['memory_ratio']:.2f}"
                 s = c['shares']
@@ -217,14 +237,16 @@ def plot(results: dict, work: str, out: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     tasks = list(results)
-    fig, axes = plt.subplots(1, len(tasks) + 1,
-                             figsize=(4.5 * (len(tasks) + 1), 3.8))
+    fig, axes = plt.subplots(
+        1, len(tasks) + 1, figsize=(4.5 * (len(tasks) + 1), 3.8))
     for ax, task in zip(axes, tasks):
         acc = results[task]['accuracy']
         names = list(acc)
-        ax.bar(range(len(names)), [acc[n]['mean'] for n in names],
-               yerr=[acc[n]['std'] for n in names], capsize=3,
-               color=['grey'] + ['tab:blue'] * (len(names) - 1))
+        ax.bar(
+            range(len(names)), [acc[n]['mean'] for n in names],
+            yerr=[acc[n]['std'] for n in names],
+            capsize=3,
+            color=['grey'] + ['tab:blue'] * (len(names) - 1))
         ax.set_xticks(range(len(names)), names, rotation=60, fontsize=7)
         low = min(acc[n]['mean'] - acc[n]['std'] for n in names)
         high = max(acc[n]['mean'] + acc[n]['std'] for n in names)
@@ -234,7 +256,8 @@ def plot(results: dict, work: str, out: str) -> None:
     policy = _tst_policy(scalars)
     ax = axes[-1]
     for name, points in sorted(policy.items()):
-        ax.plot([p[0] for p in points], [p[1] for p in points], marker='o',
+        ax.plot([p[0] for p in points], [p[1] for p in points],
+                marker='o',
                 label=name)
     ax.set_title('TST policy (cls, seed 0): apply probability', fontsize=8)
     ax.set_xlabel('student iteration', fontsize=7)
@@ -261,40 +284,58 @@ def _tst_policy(work_dir: str) -> Dict[str, list]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--quick', action='store_true',
-                        help='classification only, one seed, five methods')
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='classification only, one seed, five methods')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    parser.add_argument('--steps', type=int, default=10,
-                        help='steps per cost measurement')
+    parser.add_argument(
+        '--steps', type=int, default=10, help='steps per cost measurement')
     parser.add_argument('--work-dir', default='work_dirs/benchmark')
     parser.add_argument('--out', default='results/benchmark')
     parser.add_argument('--data', default='data/demo')
-    parser.add_argument('--reuse', action='store_true',
-                        help='keep scored runs and the demo data')
-    parser.add_argument('--jobs', type=int, default=2,
-                        help='training runs in parallel (the cost '
-                        'measurements always run alone)')
+    parser.add_argument(
+        '--reuse',
+        action='store_true',
+        help='keep scored runs and the demo data')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=2,
+        help='training runs in parallel (the cost '
+        'measurements always run alone)')
     args = parser.parse_args()
     start = time.time()
     prepare_data(args.data, args.reuse)
-    plan = {'cls': (QUICK_METHODS, args.seeds[:1])} if args.quick else {
+    plan = {
+        'cls': (QUICK_METHODS, args.seeds[:1])
+    } if args.quick else {
         task: (methods, args.seeds if task == 'cls' else args.seeds[:1])
         for task, methods in METHODS.items()
     }
-    trained = train_tasks({task: (seeds, methods)
-                           for task, (methods, seeds) in plan.items()},
-                          args.work_dir, args.reuse, args.jobs)
+    trained = train_tasks(
+        {
+            task: (seeds, methods)
+            for task, (methods, seeds) in plan.items()
+        }, args.work_dir, args.reuse, args.jobs)
     minutes_accuracy = (time.time() - start) / 60
     results = {}
     for task, (methods, _) in plan.items():  # one at a time: timed
-        results[task] = dict(accuracy=accuracy(task, *trained[task]),
-                             cost=costs(task, methods, args.steps, args.jobs))
+        results[task] = dict(
+            accuracy=accuracy(task, *trained[task]),
+            cost=costs(task, methods, args.steps, args.jobs))
     os.makedirs(args.out, exist_ok=True)
     minutes = (time.time() - start) / 60
     with open(osp.join(args.out, 'results.json'), 'w') as f:
-        json.dump(dict(results=results, minutes=minutes,
-                       minutes_accuracy=minutes_accuracy, jobs=args.jobs,
-                       quick=args.quick), f, indent=1)
+        json.dump(
+            dict(
+                results=results,
+                minutes=minutes,
+                minutes_accuracy=minutes_accuracy,
+                jobs=args.jobs,
+                quick=args.quick),
+            f,
+            indent=1)
     text = table(results)
     with open(osp.join(args.out, 'table.md'), 'w') as f:
         f.write(text + f'\n\nWall time: {minutes:.1f} min (training and '

@@ -1,4 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
+# isort: skip_file  (the plugin is imported first: its compatibility fixes
+# must be in place before mmrazor loads)
 """Measure the training-step time of configs on one batch, side by side.
 
 Each config's model, optimizer wrapper and first training batch are built
@@ -8,10 +10,10 @@ and its ratio to the first config. Teacher checkpoints are not loaded (the
 weights do not change the cost).
 
 Example:
-    python tools/step_time.py \
+    python tools/analysis/step_time.py \
         configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py \
         configs/dist/mmpretrain/dist_logits_resnet18-w32_resnet18-w8_digits.py
-"""
+"""  # noqa: E501
 import argparse
 import statistics
 import time
@@ -52,19 +54,21 @@ def phases(model) -> List[Tuple[str, Callable[[], None]]]:
         hub = MessageHub.get_current_instance()
         unit = 'epoch' if model.search_by_epoch else 'iter'
         prefix = 'student step ' if tst else ''
-        for name, at in (('during search', 0),
-                         ('after search', model.search_length)):
+        for name, at in (('during search', 0), ('after search',
+                                                model.search_length)):
+
             def before(at=at):
                 hub.update_info(unit, at)
                 if tst:
                     model.augmenter_phase.fill_(False)
+
             kinds.append((prefix + name, before))
     elif tst:
-        kinds.append(('student step',
-                      lambda: model.augmenter_phase.fill_(False)))
+        kinds.append(
+            ('student step', lambda: model.augmenter_phase.fill_(False)))
     if tst:
-        kinds.append(('augmenter step',
-                      lambda: model.augmenter_phase.fill_(True)))
+        kinds.append(
+            ('augmenter step', lambda: model.augmenter_phase.fill_(True)))
     return kinds or [('', lambda: None)]
 
 

@@ -8,10 +8,10 @@ the learned one of a checkpoint (``--checkpoint``, e.g. a TST run's
 preprocessor gives them; row 2: augmented, with the transformed targets.
 
 Example:
-    python tools/show_tst_augment.py \
+    python tools/visualization/show_tst_augment.py \
         configs/tst/mmdet/tst_kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py \
         --out tst_det.png --ops Rotate TranslateX
-"""
+"""  # noqa: E501
 import argparse
 import os.path as osp
 import sys
@@ -27,20 +27,27 @@ import tstkd_plugin  # noqa: F401  (registers the plugin, applies fixes)
 from tstkd_plugin.augment import transform_samples
 from tstkd_plugin.registry import MODELS
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from score_tst_augment import load_state, weights_under  # noqa: E402
+sys.path.insert(
+    0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'analysis'))
+from score_tst_augment import load_state, weights_under
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='a TST config (DenseTSTDistill or '
-                        'TSTDistill)')
+    parser.add_argument(
+        'config', help='a TST config (DenseTSTDistill or '
+        'TSTDistill)')
     parser.add_argument('--out', default='tst_augment.png')
     parser.add_argument('--num', type=int, default=4, help='images')
-    parser.add_argument('--checkpoint', help='take the learned policy from '
-                        'this checkpoint (keys augmenter.*)')
-    parser.add_argument('--ops', nargs='+', help='apply these ops (all '
-                        'gates drawn as learned) instead of random ones')
+    parser.add_argument(
+        '--checkpoint',
+        help='take the learned policy from '
+        'this checkpoint (keys augmenter.*)')
+    parser.add_argument(
+        '--ops',
+        nargs='+',
+        help='apply these ops (all '
+        'gates drawn as learned) instead of random ones')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
@@ -56,9 +63,10 @@ def build_augmenter(cfg: Config, data_preprocessor,
                                            data_preprocessor)
     module = MODELS.build(augmenter)
     if checkpoint:
-        module.load_state_dict(weights_under(
-            load_state(checkpoint), 'augmenter.',
-            f'--checkpoint: {checkpoint}', 'a TST checkpoint'))
+        module.load_state_dict(
+            weights_under(
+                load_state(checkpoint), 'augmenter.',
+                f'--checkpoint: {checkpoint}', 'a TST checkpoint'))
     return module.eval()
 
 
@@ -78,15 +86,25 @@ def draw(ax, image: np.ndarray, sample, title: str) -> None:
         for box, label in zip(boxes.tolist(),
                               sample.gt_instances.labels.tolist()):
             x1, y1, x2, y2 = box
-            ax.add_patch(patches.Rectangle((x1, y1), x2 - x1, y2 - y1,
-                                           fill=False, color='lime', lw=1))
-            ax.text(x1, y1, str(label), color='yellow', fontsize=6,
-                    va='bottom')
+            ax.add_patch(
+                patches.Rectangle((x1, y1),
+                                  x2 - x1,
+                                  y2 - y1,
+                                  fill=False,
+                                  color='lime',
+                                  lw=1))
+            ax.text(
+                x1, y1, str(label), color='yellow', fontsize=6, va='bottom')
     if 'gt_sem_seg' in sample:
         labels = sample.gt_sem_seg.data[0].cpu().numpy().astype(float)
         shown = np.ma.masked_where(labels == 0, labels)  # background clear
-        ax.imshow(shown, cmap='tab20', alpha=0.6, vmin=0, vmax=255,
-                  interpolation='nearest')
+        ax.imshow(
+            shown,
+            cmap='tab20',
+            alpha=0.6,
+            vmin=0,
+            vmax=255,
+            interpolation='nearest')
 
 
 def main() -> None:
@@ -104,8 +122,8 @@ def main() -> None:
     augmenter = build_augmenter(cfg, preprocessor, args.checkpoint)
 
     loader_cfg = dict(cfg.train_dataloader)
-    loader_cfg.update(batch_size=args.num, num_workers=0,
-                      persistent_workers=False)
+    loader_cfg.update(
+        batch_size=args.num, num_workers=0, persistent_workers=False)
     loader = Runner.build_dataloader(loader_cfg, seed=args.seed)
     data = preprocessor(next(iter(loader)), True)
     inputs, samples = data['inputs'], data['data_samples']

@@ -7,10 +7,10 @@ DAM's heatmap on the student's adapted feature, and the image with the mask
 of the student's top-K peak boxes (the area where the feature loss acts).
 
 Example:
-    python tools/show_dam_regions.py \
+    python tools/visualization/show_dam_regions.py \
         configs/sokd/mmpretrain/sokd_kd_logits_resnet18-w32_resnet18-w8_digits.py \
         work_dirs/demo/cls/SoKD+KD_seed0/epoch_8.pth --out dam_cls.png
-"""
+"""  # noqa: E501
 import argparse
 
 import numpy as np
@@ -51,8 +51,8 @@ def main() -> None:
     model.eval()
 
     loader_cfg = dict(cfg.val_dataloader)
-    loader_cfg.update(batch_size=args.num, num_workers=0,
-                      persistent_workers=False)
+    loader_cfg.update(
+        batch_size=args.num, num_workers=0, persistent_workers=False)
     data = model.data_preprocessor(
         next(iter(Runner.build_dataloader(loader_cfg, seed=0))), False)
     distiller = model.distiller
@@ -76,24 +76,27 @@ def main() -> None:
     for i in range(n):
         image = data['inputs'][i] * preprocessor.std + preprocessor.mean
         image = (image.clamp(0, 255) / 255).permute(1, 2, 0).numpy()
-        big = F.interpolate(mask[i:i + 1], size=image.shape[:2],
-                            mode='nearest')[0, 0].numpy()
+        big = F.interpolate(
+            mask[i:i + 1], size=image.shape[:2], mode='nearest')[0, 0].numpy()
         red = np.zeros_like(image)
         red[..., 0] = 1.0
-        overlay = np.where(big[..., None] > 0, 0.5 * image + 0.5 * red,
-                           image)
-        panels = [(image, 'image'), (energy[i, 0].numpy(),
-                                     'teacher energy (target)'),
+        overlay = np.where(big[..., None] > 0, 0.5 * image + 0.5 * red, image)
+        panels = [(image, 'image'),
+                  (energy[i, 0].numpy(), 'teacher energy (target)'),
                   (heatmap[i, 0].numpy(), 'student DAM heatmap'),
                   (overlay, f'mask, {100 * mask[i].mean():.0f}% of map')]
         for ax, (panel, title) in zip(axes[i], panels):
-            ax.imshow(panel, cmap=None if panel.ndim == 3 else 'magma',
-                      interpolation='nearest')
+            ax.imshow(
+                panel,
+                cmap=None if panel.ndim == 3 else 'magma',
+                interpolation='nearest')
             ax.set_title(title, fontsize=7)
             ax.axis('off')
     level = pair['levels'][0]
-    fig.suptitle(f'SoKD pair {name!r}: {pair["student_recorder"]}' +
-                 ('' if level is None else f', level {level}'), fontsize=8)
+    fig.suptitle(
+        f'SoKD pair {name!r}: {pair["student_recorder"]}' +
+        ('' if level is None else f', level {level}'),
+        fontsize=8)
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)
     areas = ', '.join(f'{100 * a:.1f}%' for a in mask.mean((1, 2, 3)))

@@ -14,7 +14,7 @@ and segmentation IoU do; COCO metrics read the annotation file and are
 refused.
 
 Example:
-    python tools/score_tst_augment.py \
+    python tools/analysis/score_tst_augment.py \
         configs/tst/mmseg/tst_kd_logits_pspnet_r18-w32_r18-w8_digits.py \
         work_dirs/benchmark/seg/vanilla_KD_seed0/iter_1000.pth \
         --policies none initial \
@@ -42,14 +42,24 @@ TARGETS_FROM_PREDICTIONS = ('Accuracy', 'IoUMetric')
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config', help='a TST config (its augmenter, val '
-                        'data and evaluator)')
-    parser.add_argument('checkpoint', help='a distillation checkpoint with '
-                        'teacher.* and architecture.* weights')
-    parser.add_argument('--policies', nargs='+', default=['none', 'initial'],
-                        help="'none', 'initial' or TST checkpoints")
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seeds the augmenter draws of each policy')
+    parser.add_argument(
+        'config',
+        help='a TST config (its augmenter, val '
+        'data and evaluator)')
+    parser.add_argument(
+        'checkpoint',
+        help='a distillation checkpoint with '
+        'teacher.* and architecture.* weights')
+    parser.add_argument(
+        '--policies',
+        nargs='+',
+        default=['none', 'initial'],
+        help="'none', 'initial' or TST checkpoints")
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seeds the augmenter draws of each policy')
     parser.add_argument('--out', help='also write the scores as JSON')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
@@ -58,8 +68,10 @@ def parse_args() -> argparse.Namespace:
 def weights_under(state: Dict[str, torch.Tensor], prefix: str, path: str,
                   what: str) -> Dict[str, torch.Tensor]:
     """The tensors of ``state`` under ``prefix``, without it."""
-    own = {k[len(prefix):]: v for k, v in state.items()
-           if k.startswith(prefix)}
+    own = {
+        k[len(prefix):]: v
+        for k, v in state.items() if k.startswith(prefix)
+    }
     if not own:
         raise KeyError(f'{path} has no {prefix}* weights; expected {what}')
     return own
@@ -78,8 +90,9 @@ def build_algorithm(cfg: Config, checkpoint: str) -> torch.nn.Module:
                        'config')
     metrics = cfg.val_evaluator
     metrics = metrics if isinstance(metrics, list) else [metrics]
-    refused = [m['type'] for m in metrics
-               if m['type'] not in TARGETS_FROM_PREDICTIONS]
+    refused = [
+        m['type'] for m in metrics if m['type'] not in TARGETS_FROM_PREDICTIONS
+    ]
     if refused:
         raise ValueError(f'val_evaluator: {refused} read their targets from '
                          'the dataset, not from the augmented samples; '
@@ -136,11 +149,14 @@ def main() -> None:
         elif policy == 'initial':
             augmenter.load_state_dict(initial)
         else:
-            augmenter.load_state_dict(weights_under(
-                load_state(policy), 'augmenter.', policy, 'a TST checkpoint'))
+            augmenter.load_state_dict(
+                weights_under(
+                    load_state(policy), 'augmenter.', policy,
+                    'a TST checkpoint'))
         results[policy] = {
             network: score(algorithm, cfg, network, args.seed)
-            for network in ('teacher', 'student')}
+            for network in ('teacher', 'student')
+        }
     keys: List[str] = list(results[args.policies[0]]['teacher'])
     header = ' | '.join(f'teacher {k} | student {k}' for k in keys)
     print(f'| policy | {header} |')

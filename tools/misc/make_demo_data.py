@@ -12,7 +12,8 @@ natively:
 - ``det/``: COCO detection (``annotations/instances_{train,val}.json`` and
   ``{train,val}/*.png``), several digits pasted at random scales and places on
   each canvas, one box and class per digit; read by mmdet's ``CocoDataset``.
-- ``seg/``: the Cityscapes layout (``leftImg8bit/{split}/<city>/*_leftImg8bit.png``
+- ``seg/``: the Cityscapes layout
+  (``leftImg8bit/{split}/<city>/*_leftImg8bit.png``
   and ``gtFine/{split}/<city>/*_gtFine_labelTrainIds.png``); trainId 0 is the
   background, ``1 + d`` the digit ``d`` and 255 (ignored) the soft rim of each
   stroke; read by mmseg's ``CityscapesDataset`` with its first 11 classes.
@@ -21,7 +22,7 @@ The output is a pure function of ``--seed``: running the tool twice gives the
 same bytes.
 
 Example:
-    python tools/make_demo_data.py --out data/demo
+    python tools/misc/make_demo_data.py --out data/demo
 """
 import argparse
 import json
@@ -43,15 +44,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', default='data/demo', help='output folder')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        '--val-fraction', type=float, default=0.2,
+        '--val-fraction',
+        type=float,
+        default=0.2,
         help='share of each class held out as the val pool')
     parser.add_argument('--cls-size', type=int, default=32)
     parser.add_argument('--det-size', type=int, default=128)
     parser.add_argument(
-        '--seg-size', type=int, nargs=2, default=(64, 128),
-        metavar=('H', 'W'))
+        '--seg-size', type=int, nargs=2, default=(64, 128), metavar=('H', 'W'))
     parser.add_argument(
-        '--limit', type=int, default=None,
+        '--limit',
+        type=int,
+        default=None,
         help='use only the first N digits of each pool (quick tests)')
     return parser.parse_args()
 
@@ -113,9 +117,8 @@ def write_classification(out: str, images: np.ndarray, labels: np.ndarray,
 
 
 def place_digits(canvas_hw: Tuple[int, int], sources: List[int],
-                 images: np.ndarray, rng: np.random.Generator,
-                 min_side: int, max_side: int) -> List[Tuple[int, np.ndarray,
-                                                             int, int]]:
+                 images: np.ndarray, rng: np.random.Generator, min_side: int,
+                 max_side: int) -> List[Tuple[int, np.ndarray, int, int]]:
     """Choose a scale and a free place for each digit (no overlaps).
 
     Returns:
@@ -131,8 +134,8 @@ def place_digits(canvas_hw: Tuple[int, int], sources: List[int],
             left = int(rng.integers(0, width - side + 1))
             if not occupied[top:top + side, left:left + side].any():
                 occupied[top:top + side, left:left + side] = True
-                placed.append((src, resize(images[src], side, side), top,
-                               left))
+                placed.append((src, resize(images[src], side,
+                                           side), top, left))
                 break
     return placed
 
@@ -168,8 +171,8 @@ def write_detection(out: str, images: np.ndarray, labels: np.ndarray,
         coco = dict(images=[], annotations=[], categories=categories)
         for img_id, group in enumerate(group_sources(pool, rng, 2, 4), 1):
             canvas = background((size, size), rng)
-            placed = place_digits((size, size), group, images, rng,
-                                  size // 6, size * 3 // 8)
+            placed = place_digits((size, size), group, images, rng, size // 6,
+                                  size * 3 // 8)
             colors = random_colors(len(placed), rng)
             for (src, digit, top, left), color in zip(placed, colors):
                 side = digit.shape[0]
@@ -180,19 +183,23 @@ def write_detection(out: str, images: np.ndarray, labels: np.ndarray,
                 w, h = xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
                 coco['annotations'].append(
                     dict(
-                        id=ann_id, image_id=img_id,
+                        id=ann_id,
+                        image_id=img_id,
                         category_id=int(labels[src]) + 1,
-                        bbox=[int(x0), int(y0), int(w), int(h)],
-                        area=int(w * h), iscrowd=0, source_index=int(src)))
+                        bbox=[int(x0), int(y0),
+                              int(w), int(h)],
+                        area=int(w * h),
+                        iscrowd=0,
+                        source_index=int(src)))
                 ann_id += 1
             file_name = f'{img_id:05d}.png'
             save_png((canvas * 255).round().astype(np.uint8),
                      osp.join(out, split, file_name))
             coco['images'].append(
-                dict(id=img_id, file_name=file_name, width=size,
-                     height=size))
-        with open(osp.join(out, 'annotations', f'instances_{split}.json'),
-                  'w') as f:
+                dict(id=img_id, file_name=file_name, width=size, height=size))
+        with open(
+                osp.join(out, 'annotations', f'instances_{split}.json'),
+                'w') as f:
             json.dump(coco, f)
 
 
@@ -220,9 +227,10 @@ def write_segmentation(out: str, images: np.ndarray, labels: np.ndarray,
             save_png((canvas * 255).round().astype(np.uint8),
                      osp.join(out, 'leftImg8bit', split, SEG_CITY,
                               f'{stem}_leftImg8bit.png'))
-            save_png(label,
-                     osp.join(out, 'gtFine', split, SEG_CITY,
-                              f'{stem}_gtFine_labelTrainIds.png'))
+            save_png(
+                label,
+                osp.join(out, 'gtFine', split, SEG_CITY,
+                         f'{stem}_gtFine_labelTrainIds.png'))
             sources_of[stem] = [int(p[0]) for p in placed]
         with open(osp.join(out, f'sources_{split}.json'), 'w') as f:
             json.dump(sources_of, f)
@@ -245,8 +253,8 @@ def main() -> None:
         osp.join(args.out, 'det'), images, labels, pools, args.det_size,
         np.random.default_rng(seeds[0]))
     write_segmentation(
-        osp.join(args.out, 'seg'), images, labels, pools,
-        tuple(args.seg_size), np.random.default_rng(seeds[1]))
+        osp.join(args.out, 'seg'), images, labels, pools, tuple(args.seg_size),
+        np.random.default_rng(seeds[1]))
     with open(osp.join(args.out, 'pools.json'), 'w') as f:
         json.dump({k: v.tolist() for k, v in pools.items()}, f)
     print(f'demo data written to {args.out}: '

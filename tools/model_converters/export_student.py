@@ -1,4 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
+# isort: skip_file  (the plugin is imported first: its compatibility fixes
+# must be in place before mmrazor loads)
 """Export the student of a distillation checkpoint as a plain mm checkpoint.
 
 The result has the task model's own keys (no ``architecture.`` prefix, no
@@ -10,7 +12,8 @@ mmdet's and mmseg's inferencers show) and the run's counters; not ``cfg``,
 which is the distillation config, not the student's.
 
 Example:
-    python tools/export_student.py work_dirs/kd/epoch_8.pth student.pth
+    python tools/model_converters/export_student.py \
+        work_dirs/kd/epoch_8.pth student.pth
 """
 import argparse
 import os
@@ -21,7 +24,7 @@ from typing import Dict
 import torch
 
 import tstkd_plugin  # noqa: F401,I001  (compat fixes)
-from tstkd_plugin.apis import checkpoint_loading
+from tstkd_plugin.apis import add_trusted_checkpoints_arg, checkpoint_loading
 from tstkd_plugin.compat import load_checkpoint_file
 
 STUDENT_PREFIX = 'architecture.'
@@ -47,11 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('checkpoint', help='distillation checkpoint (.pth)')
     parser.add_argument('out', help='where to write the student checkpoint')
-    parser.add_argument(
-        '--trusted-checkpoints',
-        action='store_true',
-        help='load the checkpoint with the full (code-executing) unpickler; '
-        'only for legacy files whose origin you trust')
+    add_trusted_checkpoints_arg(parser)
     args = parser.parse_args()
 
     with checkpoint_loading(args):

@@ -8,7 +8,8 @@ paper's visualisation study. The initial policy is drawn at step 0 when
 ``--initial`` gives it (default 0.5 for both).
 
 Example:
-    python tools/plot_tst_policy.py work_dirs/tst_kd/ --out policy.png
+    python tools/visualization/plot_tst_policy.py work_dirs/tst_kd/ \
+        --out policy.png
 """
 import argparse
 import glob
@@ -24,8 +25,8 @@ def find_scalars(path: str) -> str:
     if osp.isfile(path):
         return path
     found = sorted(
-        glob.glob(osp.join(path, '**', 'vis_data', 'scalars.json'),
-                  recursive=True))
+        glob.glob(
+            osp.join(path, '**', 'vis_data', 'scalars.json'), recursive=True))
     if not found:
         raise FileNotFoundError(f'no vis_data/scalars.json under {path}')
     return found[-1]  # the latest run
@@ -65,9 +66,11 @@ def main() -> None:
     # one distinct colour and style per op name, the same in both panels
     names = sorted(probabilities)
     colors = plt.cm.tab20.colors
-    styles = {name: dict(color=colors[i % len(colors)],
-                         linestyle=('-', '--')[i % 2])
-              for i, name in enumerate(names)}
+    styles = {
+        name:
+        dict(color=colors[i % len(colors)], linestyle=('-', '--')[i % 2])
+        for i, name in enumerate(names)
+    }
     for ax, series, title in ((axes[0], probabilities, 'apply probability'),
                               (axes[1], magnitudes, 'magnitude')):
         for name, points in sorted(series.items()):

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Create or refresh a virtual environment with one of the tested CPU stacks.
 #
-#   tools/setup_env.sh          the pinned stack in .venv/        (torch 2.14.1)
-#   tools/setup_env.sh oldest   the oldest supported in .venv-oldest/ (torch 2.1.2)
+#   tools/misc/setup_env.sh          the pinned stack in .venv/        (torch 2.14.1)
+#   tools/misc/setup_env.sh oldest   the oldest supported in .venv-oldest/ (torch 2.1.2)
 #
 # mmcv 2.1.0 has no wheel on PyPI for these torches, so it is built from its sdist
 # with CPU ops once per torch (about 12 minutes on 2 cores) and the wheel is cached
 # outside the repo, keyed by the torch and Python versions; later set-ups reuse it.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 STACK=${1:-pinned}
 case "$STACK" in
@@ -26,7 +26,7 @@ CACHE_DIR=${TSTKD_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tstkd_plugin}
 STAMP=$VENV/.tstkd-setup-stamp
 
 # The stamp records what the environment was built from; a change refreshes it.
-want_stamp=$(cat "$REQUIREMENTS" setup.py tools/setup_env.sh | sha256sum | cut -d' ' -f1)
+want_stamp=$(cat "$REQUIREMENTS" requirements/runtime.txt setup.py tools/misc/setup_env.sh | sha256sum | cut -d' ' -f1)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ]; then
   echo "[setup] $VENV is up to date"
   exit 0
@@ -63,6 +63,11 @@ fi
 # One resolver pass: the cached mmcv wheel, its requirements and the pins.
 $PIP install -q "$wheel_dir"/mmcv-*.whl -r "$REQUIREMENTS" \
   "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION"
+# openmim 0.3.9 (for `mim search`, tested) declares openxlab, which pins
+# setuptools 60: too old for editable installs (PEP 660 needs 64). mim's
+# search does not import it, so openmim goes in without its declared
+# dependencies; the ones it imports are in the requirements file.
+$PIP install -q --no-deps openmim==0.3.9
 # Editable: the tests and tools run the code of this checkout. Without
 # --no-deps, so that setup.py's ranges are checked against the stack.
 $PIP install -q --no-build-isolation -e .

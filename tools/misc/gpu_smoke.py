@@ -1,4 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
+# isort: skip_file  (the plugin is imported first: its compatibility fixes
+# must be in place before mmrazor loads)
 """A few dozen iterations of every demo distillation on CUDA, with and
 without AMP, and a two-process run where two GPUs are visible.
 
@@ -10,9 +12,9 @@ said). The teachers are the configs' networks at their initial weights: it
 checks that training runs, not what it reaches.
 
 Example:
-    python tools/gpu_smoke.py                       # makes the demo data
-    python tools/gpu_smoke.py --data /path/to/demo  # data made elsewhere
-    python tools/gpu_smoke.py --tasks cls seg --iters 20
+    python tools/misc/gpu_smoke.py                       # makes the demo data
+    python tools/misc/gpu_smoke.py --data /path/to/demo  # data made elsewhere
+    python tools/misc/gpu_smoke.py --tasks cls seg --iters 20
 """
 import argparse
 import os
@@ -47,15 +49,20 @@ class SmokeRun(NamedTuple):
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--data', help='demo data made elsewhere (the '
-                        'folder tools/make_demo_data.py --out wrote); made '
-                        'under --work-dir if not given')
+    parser.add_argument(
+        '--data',
+        help='demo data made elsewhere (the '
+        'folder tools/misc/make_demo_data.py --out wrote); made '
+        'under --work-dir if not given')
     parser.add_argument('--work-dir', help='default: a temporary folder')
-    parser.add_argument('--tasks', nargs='+', choices=sorted(TASKS),
-                        default=sorted(TASKS))
-    parser.add_argument('--iters', type=int, default=30,
-                        help='training iterations per run (default 30; at '
-                        'most one epoch of an epoch-based config)')
+    parser.add_argument(
+        '--tasks', nargs='+', choices=sorted(TASKS), default=sorted(TASKS))
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=30,
+        help='training iterations per run (default 30; at '
+        'most one epoch of an epoch-based config)')
     args = parser.parse_args(argv)
     if args.iters < 10:
         parser.error('--iters: at least 10 (the first 5 are not timed)')
@@ -81,11 +88,14 @@ def plan(tasks: List[str], has_ops: bool, gpus: int) -> List[SmokeRun]:
     for task in tasks:
         if task == 'det' and not has_ops:
             continue
-        methods = {m: c for m, c in TASKS[task]['students'].items()
-                   if m != 'alone'}
+        methods = {
+            m: c
+            for m, c in TASKS[task]['students'].items() if m != 'alone'
+        }
         for method, config in methods.items():
-            runs += [SmokeRun(task, method, config, amp)
-                     for amp in (False, True)]
+            runs += [
+                SmokeRun(task, method, config, amp) for amp in (False, True)
+            ]
         if gpus >= 2:
             # the composition where there is one: the most optimizers
             method = 'TST+SoKD+DIST' if 'TST+SoKD+DIST' in methods \
@@ -168,7 +178,10 @@ def run_two_processes(cfg, work_dir: str, iters: int) -> str:
     start = time.perf_counter()
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', work_dir],
-        cwd=REPO, env=env, capture_output=True, text=True)
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True)
     wall = time.perf_counter() - start
     if result.returncode:
         tail = (result.stdout + result.stderr).strip().splitlines()[-3:]
@@ -205,8 +218,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         except Exception as error:  # one line per run, then go on
             failures += 1
             message = str(error).strip().splitlines()
-            print(f'FAILED  {run.name:32s} {type(error).__name__}: '
-                  f'{message[0] if message else ""}', flush=True)
+            print(
+                f'FAILED  {run.name:32s} {type(error).__name__}: '
+                f'{message[0] if message else ""}',
+                flush=True)
     print(f'gpu_smoke: {failures} failed; work dir {work}')
     return 1 if failures else 0
 

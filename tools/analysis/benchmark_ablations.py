@@ -17,13 +17,13 @@ the same change.
   one): how far apart methods must be to be told apart.
 - ``seg-tst-1-op``: segmentation TST with one augmentation op per image
   (the paper's 4 make label maps the teacher itself gets wrong; see
-  ``tools/score_tst_augment.py``), against KD on the same 8 originals per
-  step (TST's loader yields half the batch).
+  ``tools/analysis/score_tst_augment.py``), against KD on the same 8
+  originals per step (TST's loader yields half the batch).
 
 Examples:
-    python tools/benchmark.py                     # first: the teachers
-    python tools/benchmark_ablations.py --teachers work_dirs/benchmark
-    python tools/benchmark_ablations.py --only seg-teacher-lr
+    python tools/analysis/benchmark.py               # first: the teachers
+    python tools/analysis/benchmark_ablations.py --teachers work_dirs/benchmark
+    python tools/analysis/benchmark_ablations.py --only seg-teacher-lr
 """
 import argparse
 import json
@@ -35,9 +35,10 @@ import sys
 import time
 from typing import Callable, Dict, List
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from run_demo import (CONFIGS, METRICS_FILE, TASKS, summarise,  # noqa: E402
-                      train_tasks)
+# run_demo (tools/misc/) trains and scores the runs
+sys.path.insert(
+    0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'misc'))
+from run_demo import CONFIGS, METRICS_FILE, TASKS, summarise, train_tasks
 
 
 def subset_ann_file(data: str, fraction: float, seed: int = 0) -> str:
@@ -61,8 +62,8 @@ def subset_ann_file(data: str, fraction: float, seed: int = 0) -> str:
     return name
 
 
-def data_fraction_option(data: str, fraction: float
-                         ) -> Callable[[str, str], List[str]]:
+def data_fraction_option(data: str,
+                         fraction: float) -> Callable[[str, str], List[str]]:
     """Overrides training the classification students on ``fraction`` of
     the data (:func:`subset_ann_file`)."""
     name = subset_ann_file(data, fraction)
@@ -75,8 +76,8 @@ def learning_rate_option(factor: float) -> Callable[[str, str], List[str]]:
     from mmengine.config import Config
 
     def options(task: str, label: str) -> List[str]:
-        cfg = Config.fromfile(osp.join(CONFIGS,
-                                       TASKS[task]['students'][label]))
+        cfg = Config.fromfile(
+            osp.join(CONFIGS, TASKS[task]['students'][label]))
         key = 'optim_wrapper.optimizer.lr'
         optimizer = cfg.optim_wrapper.get('optimizer')
         if optimizer is None:
@@ -93,12 +94,14 @@ TST_VARIANTS = {
     'signed-magnitudes': ['model.augmenter.signed=True'],
     'no-plateau-decay-no-fresh-optimizer': [
         'custom_hooks.0.plateau_decay=None',
-        'custom_hooks.0.fresh_optimizer=False'],
+        'custom_hooks.0.fresh_optimizer=False'
+    ],
 }
 
 
-def tst_variant_option(data: str, fraction: float, overrides: List[str]
-                       ) -> Callable[[str, str], List[str]]:
+def tst_variant_option(
+        data: str, fraction: float,
+        overrides: List[str]) -> Callable[[str, str], List[str]]:
     """Overrides training on ``fraction`` of the data, and ``overrides`` for
     TST+KD only."""
     subset = data_fraction_option(data, fraction)
@@ -110,29 +113,44 @@ def ablations(data: str) -> Dict[str, dict]:
     """name -> task, methods (with 'vanilla KD'), seeds and a function
     giving the students' overrides (made when called: it may write data)."""
     return {
-        'cls-10pct-data': dict(
-            task='cls', seeds=[0, 1, 2],
+        'cls-10pct-data':
+        dict(
+            task='cls',
+            seeds=[0, 1, 2],
             methods=['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD'],
             options=lambda: data_fraction_option(data, 0.1)),
         # TST's reference policy (the defaults) against each of our former
         # choices, on the same 10 % data; KD's runs are cls-10pct-data's
-        **{f'cls-10pct-tst-{name}': dict(
-            task='cls', seeds=[0, 1, 2], methods=['vanilla KD', 'TST+KD'],
-            shared_runs=('cls-10pct-data', ['vanilla KD']),
-            options=lambda overrides=overrides: tst_variant_option(
-                data, 0.1, overrides))
-           for name, overrides in TST_VARIANTS.items()},
-        'seg-teacher-lr': dict(
-            task='seg', seeds=[0],
+        **{
+            f'cls-10pct-tst-{name}':
+            dict(
+                task='cls',
+                seeds=[0, 1, 2],
+                methods=['vanilla KD', 'TST+KD'],
+                shared_runs=('cls-10pct-data', ['vanilla KD']),
+                options=lambda overrides=overrides: tst_variant_option(
+                    data, 0.1, overrides))
+            for name, overrides in TST_VARIANTS.items()
+        },
+        'seg-teacher-lr':
+        dict(
+            task='seg',
+            seeds=[0],
             methods=['alone', 'vanilla KD', 'DIST', 'SoKD+KD'],
             options=lambda: learning_rate_option(1 / 8)),
-        'seg-tst-1-op': dict(
-            task='seg', seeds=[0], methods=['vanilla KD', 'TST+KD'],
+        'seg-tst-1-op':
+        dict(
+            task='seg',
+            seeds=[0],
+            methods=['vanilla KD', 'TST+KD'],
             options=lambda: lambda task, label: {
                 'vanilla KD': ['train_dataloader.batch_size=8'],
-                'TST+KD': ['model.augmenter.num_ops=1']}[label]),
-        'det-seeds': dict(  # seed 0: the benchmark's runs
-            task='det', seeds=[0, 1, 2],
+                'TST+KD': ['model.augmenter.num_ops=1']
+            }[label]),
+        'det-seeds':
+        dict(  # seed 0: the benchmark's runs
+            task='det',
+            seeds=[0, 1, 2],
             methods=['vanilla KD', 'DIST', 'SoKD+KD', 'SoKD+DIST'],
             options=lambda: None),
     }
@@ -149,8 +167,8 @@ def link_runs(teachers: str, work_root: str, task: str,
                 continue  # trained here then
             raise FileNotFoundError(
                 f'--teachers: no scored teacher in {source}; run '
-                'tools/benchmark.py first (or point --teachers at its '
-                '--work-dir)')
+                'tools/analysis/benchmark.py first (or point --teachers at '
+                'its --work-dir)')
         target = osp.join(work_root, task, run)
         os.makedirs(osp.dirname(target), exist_ok=True)
         if not osp.lexists(target):
@@ -159,8 +177,10 @@ def link_runs(teachers: str, work_root: str, task: str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--teachers', default='work_dirs/benchmark',
-                        help="a benchmark --work-dir: its teachers are used")
+    parser.add_argument(
+        '--teachers',
+        default='work_dirs/benchmark',
+        help="a benchmark --work-dir: its teachers are used")
     parser.add_argument('--work-dir', default='work_dirs/ablations')
     parser.add_argument('--data', default='data/demo')
     parser.add_argument('--only', nargs='+', help='ablations to run')
@@ -180,16 +200,21 @@ def main() -> None:
         task, root = spec['task'], osp.join(args.work_dir, name)
         options = spec['options']()
         same = [] if options else [  # without overrides: the same runs
-            f'{m.replace(" ", "_")}_seed{s}'
-            for m in spec['methods'] for s in spec['seeds']]
+            f'{m.replace(" ", "_")}_seed{s}' for m in spec['methods']
+            for s in spec['seeds']
+        ]
         link_runs(args.teachers, root, task, same)
         if 'shared_runs' in spec:  # the same overrides: the same runs
             source, methods = spec['shared_runs']
-            link_runs(osp.join(args.work_dir, source), root, task, [
-                f'{m.replace(" ", "_")}_seed{s}'
-                for m in methods for s in spec['seeds']])
-        _, runs = train_tasks({task: (spec['seeds'], spec['methods'])}, root,
-                              reuse=True, jobs=args.jobs,
+            link_runs(
+                osp.join(args.work_dir, source), root, task, [
+                    f'{m.replace(" ", "_")}_seed{s}' for m in methods
+                    for s in spec['seeds']
+                ])
+        _, runs = train_tasks({task: (spec['seeds'], spec['methods'])},
+                              root,
+                              reuse=True,
+                              jobs=args.jobs,
                               student_options=options)[task]
         key, metric, scale = TASKS[task]['metric']
         values = {m: [r[key] * scale for r in runs[m]] for m in runs}
