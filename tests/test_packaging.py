@@ -92,12 +92,13 @@ def outside_config(demo_data, tmp_path):
 
 
 def test_prefix_resolves_before_the_plugin_is_imported(outside_config):
-    # mmengine reads `_base_` before it imports `custom_imports`: the
-    # start-up hook installed with the package registers the prefix, and it
-    # imports nothing itself
+    # mmengine reads `_base_` before it imports `custom_imports` (left out
+    # here): the start-up hook installed with the package registers the
+    # prefix, and it imports nothing itself
     result = run_python([
         '-c', 'import sys; from mmengine.config import Config; '
-        f'cfg = Config.fromfile({str(outside_config)!r}); '
+        f'cfg = Config.fromfile({str(outside_config)!r}, '
+        'import_custom_modules=False); '
         'print(cfg.model.type, "tstkd_plugin" in sys.modules)'
     ],
                         cwd=str(outside_config.parent))
