@@ -16,7 +16,7 @@ env-oldest:
 	bash tools/misc/setup_env.sh oldest
 
 demo: env
-	$(PY) tools/misc/run_demo.py --jobs 2
+	$(PY) tools/misc/run_demo.py --jobs 2 --seeds 0
 
 lint: env
 	$(VENV)/bin/flake8 .

@@ -12,7 +12,7 @@ seeds). It prints one line per finished run, with a count of the runs done
 and left; each run's full output is in its work dir's ``run.log``.
 
 Example:
-    python tools/misc/run_demo.py --jobs 2          # what make demo runs
+    python tools/misc/run_demo.py --jobs 2 --seeds 0  # what make demo runs
     python tools/misc/run_demo.py --tasks det seg --seeds 0
     python tools/misc/run_demo.py --methods 'vanilla KD' DIST TST+DIST
     python tools/misc/run_demo.py --tasks det --reuse  # add runs to a dir
@@ -236,7 +236,9 @@ def train_tasks(
     ``cpu_count // jobs`` torch threads (on 2 cores two 1-thread runs
     train ~1.5x faster than one 2-thread run: these models are too small
     for two threads). Teachers and students alone start first; a distilled
-    student waits for its teacher.
+    student waits for its teacher. A teacher gets every core: it is the
+    longest run and, once the students alone are done, the only one that
+    can run.
 
     ``student_options(task, label)``, if given, returns more config
     overrides (``key=value``) for the students' runs (not the teacher's).
@@ -246,6 +248,7 @@ def train_tasks(
         each seed.
     """
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
+    teacher_threads = os.cpu_count() if jobs > 1 else None
     runs = []  # (task, label, seed, function), in the order to start them
     teachers: Dict[str, Future] = {}
     progress = Progress(
@@ -254,7 +257,7 @@ def train_tasks(
     def teacher(task: str, seed: int) -> Dict[str, float]:
         work_dir = osp.join(work_root, task, 'teacher')
         metrics = train_and_score(TASKS[task]['teacher'], work_dir, seed, [],
-                                  reuse, threads)
+                                  reuse, teacher_threads)
         progress.report(run_line(task, 'teacher', seed, work_dir, metrics))
         return metrics
 
@@ -383,6 +386,10 @@ def main() -> None:
     print('| task | metric (val) | model | value | seeds | minutes per run |')
     print('|---|---|---|---|---|---|')
     print('\n'.join(lines))
+    if len(args.seeds) == 1:
+        print('One seed: differences of about half a point are within the '
+              'seed spread (docs/en/notes/benchmark.md has 3 seeds; '
+              '--seeds 0 1 2 here).')
     print(f'total wall time: {(time.time() - start) / 60:.1f} min')
 
 
