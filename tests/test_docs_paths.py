@@ -22,7 +22,9 @@ NOT_OURS = {
     'tools/model_converters/torchvision_to_mmpretrain.py': 'mmpretrain',
     'tstkd_plugin/.mim/': 'made by pip install (mim)',
 }
-PATH = re.compile(r'(?<![\w./-])((?:%s)[\w./-]*[\w/])' %
+# a path runs on through glob and placeholder characters, so that a pattern
+# (`kd_*_cifar100.py`, `resnet{50,101}`, `<name>`) is seen whole and skipped
+PATH = re.compile(r'(?<![\w./-])((?:%s)[\w./*{},<>-]*[\w/*}>])' %
                   '|'.join(re.escape(r) for r in ROOTS))
 
 
@@ -32,7 +34,7 @@ def named_paths(doc: str):
     for match in PATH.finditer(text):
         path = match.group(1)
         # a pattern or an abbreviation, not a path
-        if not any(c in path for c in '*{') and '...' not in path:
+        if not any(c in path for c in '*{<') and '...' not in path:
             yield path
 
 
