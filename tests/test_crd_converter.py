@@ -59,8 +59,12 @@ def test_converts_crd_names_back_to_the_zoo():
 
 def test_another_networks_checkpoint_is_refused():
     tool = load_tool()
-    crd = crd_names(zoo_model('wrn-40-1').state_dict())
-    with pytest.raises(ValueError, match='does not fit'):
+    # Same network, other head: a CIFAR-10 checkpoint for a CIFAR-100 config.
+    crd = crd_names(zoo_model('wrn-40-2').state_dict())
+    crd['fc.weight'] = crd['fc.weight'][:10]
+    crd['fc.bias'] = crd['fc.bias'][:10]
+    with pytest.raises(
+            ValueError, match=r"'fc.weight' \(10, 128\) does not fit"):
         tool.convert(crd, zoo_model('wrn-40-2').state_dict())
     crd = crd_names(zoo_model('wrn-16-2').state_dict())
     with pytest.raises(ValueError, match='tensors'):
