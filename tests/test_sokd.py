@@ -81,6 +81,7 @@ def test_every_op_keeps_the_shape_and_is_identity_at_magnitude_zero():
     (dict(init_magnitude=1.5), 'init_magnitude'),
     (dict(init_probability={'Rotate': 0.0}), 'init_probability'),
     (dict(temperature=0), 'temperature'),
+    (dict(magnitude_mapping='signed'), 'magnitude_mapping'),
 ])
 def test_bad_feature_augment_arguments_are_named(kwargs, key):
     with pytest.raises(ValueError, match=key):
@@ -106,6 +107,38 @@ def test_policy_gradients_reach_every_logit_probability_and_magnitude():
     augment.zero_grad()
     (augment(x) - target).pow(2).mean().backward()
     assert (augment.subpolicy_logits.grad != 0).all()
+
+
+@pytest.mark.parametrize(
+    'op', ['ShearX', 'ShearY', 'TranslateX', 'TranslateY', 'Rotate'])
+def test_symmetric_mapping_is_identity_at_half_and_learns_the_direction(op):
+    torch.manual_seed(0)
+    x = torch.rand(4, 8, 12, 12)
+    target = torch.rand(4, 8, 12, 12)
+
+    def augment(init, mapping):
+        module = FeatureAugment(
+            ops=[op],
+            init_probability=1 - 1e-6,
+            init_magnitude=init,
+            magnitude_mapping=mapping)
+        return module, module(x, subpolicy=0)
+
+    _, half = augment(0.5, 'symmetric')
+    assert torch.allclose(half, x, atol=1e-5)
+    _, random_half = augment(0.5, 'random_sign')
+    assert not torch.allclose(random_half, x, atol=1e-3)
+    # the direction comes from m, not from a draw: m and 1 - m are the two
+    # directions, and another seed gives the same warp
+    _, low = augment(0.2, 'symmetric')
+    _, high = augment(0.8, 'symmetric')
+    assert not torch.allclose(low, high, atol=1e-3)
+    torch.manual_seed(1)
+    _, low_again = augment(0.2, 'symmetric')
+    assert torch.allclose(low, low_again)
+    module, out = augment(0.5, 'symmetric')
+    (out - target).pow(2).mean().backward()
+    assert module.magnitude_logits.grad.abs().item() > 0
 
 
 # -- DAM and the masked loss ------------------------------------------------

@@ -22,10 +22,11 @@ class FeatureAugment(LearnedPolicy, nn.Module):
     ``i`` is applied to a sample when a Bernoulli draw with probability
     ``sigmoid(probability_logits[i])`` says so (a hard decision in the
     forward pass, the relaxed Bernoulli's gradient in the backward), with
-    magnitude ``sigmoid(magnitude_logits[i])`` scaled to the op's range and a
-    random sign per sample. The output is ``x + w_k (A_k(x) - x)`` where
-    ``A_k`` is the sampled sub-policy and ``w_k`` its straight-through
-    weight (1 in the forward pass): the sub-policy logits get the gradient
+    magnitude ``sigmoid(magnitude_logits[i])`` scaled to the op's range (see
+    ``magnitude_mapping`` for the direction of the geometric ops). The
+    output is ``x + w_k (A_k(x) - x)`` where ``A_k`` is the sampled
+    sub-policy and ``w_k`` its straight-through weight (1 in the forward
+    pass): the sub-policy logits get the gradient
     of the change ``A_k(x) - x`` the sampled sub-policy made. Magnitudes get
     the op's own gradient where it is differentiable and a straight-through
     one otherwise (``feature_ops``).
@@ -42,15 +43,31 @@ class FeatureAugment(LearnedPolicy, nn.Module):
             ops or per op name. Defaults to 0.5.
         init_magnitude (float | dict): Initial magnitude in (0, 1), for all
             ops or per op name. Defaults to 0.5.
+        magnitude_mapping (str): How a magnitude ``m`` drives the geometric
+            (signed) ops, shear, translate and rotate. ``'random_sign'``:
+            ``m`` times the op's range, with a random sign per sample, so
+            ``m = 0.5`` is a half-range warp either way. ``'symmetric'``
+            (the reference's): ``(2m - 1)`` times the range, one learned
+            direction for the batch, so ``m = 0.5`` is the identity. The
+            other ops use ``m`` times their range in both. Defaults to
+            ``'random_sign'`` (the demo's measured setting).
     """
+
+    MAGNITUDE_MAPPINGS = ('random_sign', 'symmetric')
 
     def __init__(self,
                  ops: Optional[Sequence[str]] = None,
                  sub_policies: Optional[Sequence[Sequence[str]]] = None,
                  temperature: float = 0.5,
                  init_probability=0.5,
-                 init_magnitude=0.5) -> None:
+                 init_magnitude=0.5,
+                 magnitude_mapping: str = 'random_sign') -> None:
         super().__init__()
+        if magnitude_mapping not in self.MAGNITUDE_MAPPINGS:
+            raise ValueError(
+                f'magnitude_mapping: expected one of '
+                f'{self.MAGNITUDE_MAPPINGS}, got {magnitude_mapping!r}')
+        self.magnitude_mapping = magnitude_mapping
         self.op_names: List[str] = list(ops or FEATURE_OPS)
         unknown = [n for n in self.op_names if n not in FEATURE_OPS]
         if unknown:
@@ -119,7 +136,13 @@ class FeatureAugment(LearnedPolicy, nn.Module):
             magnitude = torch.sigmoid(self.magnitude_logits[
                 self.magnitude_names.index(name)]) if op.has_magnitude \
                 else x.new_zeros(())
-            sign = torch.randint(0, 2, (batch, ), device=x.device) * 2.0 - 1
+            if op.geometric and self.magnitude_mapping == 'symmetric':
+                # the ops take |value| * sign; a signed value with sign 1
+                magnitude = 2 * magnitude - 1
+                sign = x.new_ones(batch)
+            else:
+                sign = torch.randint(
+                    0, 2, (batch, ), device=x.device) * 2.0 - 1
             transformed, _ = op.fn(out, magnitude.to(x.dtype), sign.to(x))
             gate = self._gate(self.op_names.index(name), batch, x)
             out = out + gate * (transformed - out)
