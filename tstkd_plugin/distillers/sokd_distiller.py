@@ -30,6 +30,21 @@ class SoKDDistiller(ConfigurableDistiller):
     - ``loss_sokd_feat``: ``loss_feat`` (``MaskedMSELoss``) between ``F_s'``
       and ``F~_t`` inside the mask of the student's DAM peaks.
 
+    A pair with ``host_loss`` (the name of one of ``distill_losses``, a
+    feature loss such as FitNet's ``L2Loss`` or ``ATLoss`` taking a student
+    and a teacher feature) refines that loss instead of adding
+    ``loss_sokd_feat``, as the paper does: the host loss is computed on
+    ``(F_s' * M, F~_t * M)``, the augmented teacher feature and the mask of
+    the student's DAM peaks applied to both, under its own name and weight.
+    The pair's recorders, connector and indices default to those of the host
+    loss's forward mapping. Scale: with ``L2Loss(div_element=True,
+    loss_weight=w)`` the refined loss is ``w * mean((F_s' M - F~_t M)^2)``
+    over all B*C*H*W elements, the reference's masked hint loss exactly when
+    ``w = 1000`` (its mask summed the boxes; ours is their union, the same
+    where boxes do not overlap). ``MaskedMSELoss`` instead averages over the
+    mask (area fraction ``a``): per element its gradient equals the
+    reference's with weight 1000 when its ``loss_weight`` is ``1000 * a``.
+
     The augmentation policies live in :attr:`feature_augments` (one per
     pair), so ``SoKDOptimWrapperConstructor`` can give them their own
     optimizer; ``SoKDDistill`` decides when that optimizer steps. The mask
@@ -43,7 +58,9 @@ class SoKDDistiller(ConfigurableDistiller):
             ``connectors``; the student feature is used as is without one),
             optional ``data_idx`` (int or list of ints: which items of a
             recorded tuple, e.g. FPN levels; one augmentation and DAM is
-            shared by the levels) and optional ``record_idx`` (default 0).
+            shared by the levels), optional ``record_idx`` (default 0) and
+            optional ``host_loss`` (see above; the recorders, connector and
+            indices then default to the host loss's mapping).
         feature_augment (dict): Config of each pair's ``FeatureAugment``.
         dam (dict): Config of each pair's ``DistinctiveAreaDetector``
             without ``in_channels`` (taken from the pair's ``channels``).
@@ -88,6 +105,8 @@ class SoKDDistiller(ConfigurableDistiller):
         checked = {}
         for name, pair in pairs.items():
             key = f'model.distiller.sokd_pairs.{name}'
+            if pair.get('host_loss') is not None:
+                pair = self._with_host_mapping(pair, key)
             missing = [k for k in PAIR_KEYS if k not in pair]
             if missing:
                 raise ValueError(f'{key}: missing {missing}; a pair needs '
@@ -111,6 +130,36 @@ class SoKDDistiller(ConfigurableDistiller):
             checked[name] = dict(pair, levels=list(levels))
         return checked
 
+    def _with_host_mapping(self, pair: dict, key: str) -> dict:
+        """The pair completed from its host loss's forward mapping: one
+        student and one teacher input, whose recorder, connector and indices
+        the pair takes unless it sets them."""
+        host = pair['host_loss']
+        if host not in self.distill_losses:
+            raise ValueError(f'{key}.host_loss: {host!r} is not in '
+                             'model.distiller.distill_losses '
+                             f'{list(self.distill_losses)}')
+        mapping = self.loss_forward_mappings[host]
+        sides = {
+            flag:
+            [k for k, r in mapping.items() if r.get('from_student') is flag]
+            for flag in (True, False)
+        }
+        if len(mapping) != 2 or any(len(v) != 1 for v in sides.values()):
+            raise ValueError(
+                f'{key}.host_loss: {host!r} must take one student and one '
+                'teacher feature (model.distiller.loss_forward_mappings.'
+                f'{host}); got {sorted(mapping)}')
+        student, teacher = mapping[sides[True][0]], mapping[sides[False][0]]
+        derived = dict(
+            student_recorder=student['recorder'],
+            teacher_recorder=teacher['recorder'],
+            connector=student.get('connector'),
+            record_idx=student.get('record_idx', 0),
+            data_idx=student.get('data_idx'),
+            host_keys=(sides[True][0], sides[False][0]))
+        return dict(derived, **pair)
+
     def pair_features(self, pair: dict,
                       level: Optional[int]) -> List[torch.Tensor]:
         """The recorded student feature through the pair's connector and
@@ -129,23 +178,48 @@ class SoKDDistiller(ConfigurableDistiller):
         return [student, teacher.detach()]
 
     def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor, float]]:
-        losses = super().compute_distill_losses()
+        refined = {
+            p['host_loss']: p
+            for p in self.sokd_pairs.values() if p.get('host_loss') is not None
+        }
+        # the hosts SoKD refines are computed below, not by mmrazor's loop
+        mappings = self.loss_forward_mappings
+        self.loss_forward_mappings = {
+            k: v
+            for k, v in mappings.items() if k not in refined
+        }
+        try:
+            losses = super().compute_distill_losses()
+        finally:
+            self.loss_forward_mappings = mappings
         feat, dam_loss, heat, area, count = 0., 0., 0., 0., 0
+        feat_count = 0
         for name, pair in self.sokd_pairs.items():
             augment, dam = self.feature_augments[name], self.dams[name]
+            host = pair.get('host_loss')
             for level in pair['levels']:
                 student, teacher = self.pair_features(pair, level)
                 augmented = augment(teacher)
                 out_s, out_t = dam(student), dam(augmented)
                 mask = dam.regions(out_s)
-                feat = feat + self.loss_feat(student, augmented, mask)
+                if host is not None:
+                    s_key, t_key = pair['host_keys']
+                    value = self.distill_losses[host](**{
+                        s_key: student * mask,
+                        t_key: augmented * mask
+                    }) / len(pair['levels'])
+                    losses[host] = losses.get(host, 0.) + value
+                else:
+                    feat = feat + self.loss_feat(student, augmented, mask)
+                    feat_count += 1
                 dam_loss = dam_loss + dam.consistency_loss(out_s, out_t)
                 heat = heat + dam.heatmap_loss(
                     dam(teacher), activation_energy(teacher))
                 area = area + mask.mean().detach()
                 count += 1
+        if feat_count:
+            losses['loss_sokd_feat'] = feat / feat_count
         losses.update(
-            loss_sokd_feat=feat / count,
             loss_sokd_dam=self.loss_dam_weight * dam_loss / count,
             loss_sokd_heatmap=self.loss_heatmap_weight * heat / count,
             sokd_mask_area=area / count)
