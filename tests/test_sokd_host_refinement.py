@@ -101,3 +101,18 @@ def test_a_host_loss_not_configured_is_named():
     cfg['sokd_pairs']['hint']['host_loss'] = 'loss_fitnet'
     with pytest.raises(ValueError, match='sokd_pairs.hint.host_loss'):
         MODELS.build(cfg)
+
+
+def test_masked_mse_at_weight_1000_area_has_the_references_gradient():
+    torch.manual_seed(0)
+    s = torch.randn(2, 8, 12, 12, requires_grad=True)
+    t = torch.randn(2, 8, 12, 12)
+    mask = (torch.rand(2, 1, 12, 12) > 0.7).float()
+    area = mask.mean().item()
+    MODELS.build(dict(type='MaskedMSELoss',
+                      loss_weight=1000 * area))(s, t, mask).backward()
+    ours = s.grad.clone()
+    s.grad = None
+    (1000 * F.mse_loss(s * mask, t * mask)).backward()
+    assert torch.allclose(ours, s.grad, rtol=1e-5, atol=1e-7)
+    assert ours.abs().sum() > 0
