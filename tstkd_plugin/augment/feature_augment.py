@@ -26,10 +26,10 @@ class FeatureAugment(LearnedPolicy, nn.Module):
     ``magnitude_mapping`` for the direction of the geometric ops). The
     output is ``x + w_k (A_k(x) - x)`` where ``A_k`` is the sampled
     sub-policy and ``w_k`` its straight-through weight (1 in the forward
-    pass): the sub-policy logits get the gradient
-    of the change ``A_k(x) - x`` the sampled sub-policy made. Magnitudes get
-    the op's own gradient where it is differentiable and a straight-through
-    one otherwise (``feature_ops``).
+    pass): the sub-policy logits get the gradient of the change
+    ``A_k(x) - x`` the sampled sub-policy made. Magnitudes get the op's own
+    gradient where it is differentiable and a straight-through one otherwise
+    (``feature_ops``).
 
     Args:
         ops (Sequence[str], optional): Names from ``FEATURE_OPS``. Defaults

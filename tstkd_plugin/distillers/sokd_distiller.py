@@ -178,10 +178,7 @@ class SoKDDistiller(ConfigurableDistiller):
         return [student, teacher.detach()]
 
     def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor, float]]:
-        refined = {
-            p['host_loss']: p
-            for p in self.sokd_pairs.values() if p.get('host_loss') is not None
-        }
+        refined = {p.get('host_loss') for p in self.sokd_pairs.values()}
         # the hosts SoKD refines are computed below, not by mmrazor's loop
         mappings = self.loss_forward_mappings
         self.loss_forward_mappings = {
