@@ -1,6 +1,11 @@
 # Copyright (c) tstkd_plugin contributors.
+from .abf_connector import (ABFConnector, AttentionBasedFusion,
+                            append_pooled_level)
 from .conv_reg_connector import ConvRegConnector
 from .distinctive_area_detector import (DistinctiveAreaDetector,
                                         activation_energy)
 
-__all__ = ['ConvRegConnector', 'DistinctiveAreaDetector', 'activation_energy']
+__all__ = [
+    'ABFConnector', 'AttentionBasedFusion', 'ConvRegConnector',
+    'DistinctiveAreaDetector', 'activation_energy', 'append_pooled_level'
+]
