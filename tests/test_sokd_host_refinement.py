@@ -103,6 +103,18 @@ def test_a_host_loss_not_configured_is_named():
         MODELS.build(cfg)
 
 
+@pytest.mark.parametrize('side_change, message', [
+    (dict(record_idx=1), 'record_idx=0 .* teacher at 1'),
+    (dict(data_idx=0), 'data_idx=None .* teacher at 0'),
+    (dict(connector='hint'), "connector 'hint' on the teacher"),
+])
+def test_a_host_whose_teacher_side_differs_is_refused(side_change, message):
+    cfg = distiller_cfg(HOSTS['fitnet'], True)
+    cfg['loss_forward_mappings']['loss_hint']['t_feature'].update(side_change)
+    with pytest.raises(ValueError, match=message):
+        MODELS.build(cfg)
+
+
 def test_masked_mse_at_weight_1000_area_has_the_references_gradient():
     torch.manual_seed(0)
     s = torch.randn(2, 8, 12, 12, requires_grad=True)

@@ -151,6 +151,20 @@ class SoKDDistiller(ConfigurableDistiller):
                 'teacher feature (model.distiller.loss_forward_mappings.'
                 f'{host}); got {sorted(mapping)}')
         student, teacher = mapping[sides[True][0]], mapping[sides[False][0]]
+        # pair_features reads both sides at the student's indices and puts
+        # no connector on the teacher's feature
+        for index, default in (('record_idx', 0), ('data_idx', None)):
+            if student.get(index, default) != teacher.get(index, default):
+                raise ValueError(
+                    f'{key}.host_loss: {host!r} reads the student at '
+                    f'{index}={student.get(index, default)!r} and the '
+                    f'teacher at {teacher.get(index, default)!r}; SoKD '
+                    'refines a host whose two features share their indices')
+        if teacher.get('connector') is not None:
+            raise ValueError(
+                f'{key}.host_loss: {host!r} puts the connector '
+                f'{teacher["connector"]!r} on the teacher feature; SoKD '
+                'augments the raw teacher feature (connect the student)')
         derived = dict(
             student_recorder=student['recorder'],
             teacher_recorder=teacher['recorder'],
