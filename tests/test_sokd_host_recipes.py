@@ -75,3 +75,47 @@ def test_sokd_on_fitnet_is_the_references_dfkd():
         assert model[key] == fitnet.model[key], key
     assert sokd.train_dataloader == fitnet.train_dataloader
     assert sokd.train_cfg == fitnet.train_cfg
+
+
+AT = osp.join(CONFIGS, 'baselines', 'mmpretrain', 'cifar100',
+              'at_resnet32x4_resnet8x4_cifar100.py')
+SOKD_AT = osp.join(CONFIGS, 'sokd', 'mmpretrain', 'cifar100',
+                   'sokd_at_resnet32x4_resnet8x4_cifar100.py')
+GROUPS = dict(layer1=64, layer2=128, layer3=256)
+
+
+def test_at_host_is_attention_transfer_on_the_three_groups():
+    cfg = Config.fromfile(AT)
+    distiller = cfg.model.distiller
+    assert set(distiller.distill_losses) == {f'loss_at_{g}' for g in GROUPS}
+    for g in GROUPS:
+        loss = distiller.distill_losses[f'loss_at_{g}']
+        assert (loss.type, loss.loss_weight) == ('ATLoss', 1000), REFERENCE
+        mapping = distiller.loss_forward_mappings[f'loss_at_{g}']
+        for side, recorders in (('s_feature', distiller.student_recorders),
+                                ('t_feature', distiller.teacher_recorders)):
+            assert recorders[mapping[side].recorder].source == f'backbone.{g}'
+            assert 'connector' not in mapping[side]
+    assert cfg.optim_wrapper == Config.fromfile(FITNET).optim_wrapper
+
+
+def test_sokd_on_at_refines_every_group_with_the_dfkd_recipe():
+    at, sokd = Config.fromfile(AT), Config.fromfile(SOKD_AT)
+    distiller = sokd.model.distiller
+    assert (sokd.model.type, sokd.model.search_epochs) == ('SoKDDistill', 50)
+    assert distiller.distill_losses == at.model.distiller.distill_losses
+    for g, channels in GROUPS.items():
+        pair = distiller.sokd_pairs[g]
+        assert (pair.host_loss, pair.channels,
+                pair.dam.feat_channels) == (f'loss_at_{g}', channels, channels)
+        mapping = distiller.loss_forward_mappings[f'loss_at_{g}']
+        connector = distiller.connectors[mapping.s_feature.connector]
+        assert (connector.type, connector.in_channel, connector.out_channel,
+                connector.num_convs) == ('ConvRegConnector', channels,
+                                         channels, 3)
+    assert (distiller.dam.num_heatmaps, distiller.dam.num_peaks) == (100, 8)
+    assert distiller.loss_dam_weight == 1000
+    assert distiller.feature_augment.magnitude_mapping == 'symmetric'
+    assert sokd.optim_wrapper == Config.fromfile(SOKD).optim_wrapper
+    for key in ('architecture', 'teacher', 'teacher_ckpt'):
+        assert sokd.model[key] == at.model[key], key

@@ -128,3 +128,18 @@ def test_masked_mse_at_weight_1000_area_has_the_references_gradient():
     (1000 * F.mse_loss(s * mask, t * mask)).backward()
     assert torch.allclose(ours, s.grad, rtol=1e-5, atol=1e-7)
     assert ours.abs().sum() > 0
+
+
+def test_a_pairs_dam_keys_override_the_shared_dam():
+    cfg = distiller_cfg(HOSTS['fitnet'], True)
+    cfg['sokd_pairs']['hint']['dam'] = dict(feat_channels=5, num_heatmaps=3)
+    dam = MODELS.build(cfg).dams['hint']
+    convs = [m for m in dam.modules() if isinstance(m, nn.Conv2d)]
+    assert convs[0].in_channels == 8  # in_channels: the pair's channels
+    assert {m.out_channels for m in convs} >= {5, 3}
+    cfg['sokd_pairs']['hint']['dam'] = dict(num_peaks=0)
+    with pytest.raises(ValueError, match='sokd_pairs.hint.dam.*num_peaks'):
+        MODELS.build(cfg)
+    cfg['sokd_pairs']['hint']['dam'] = 5
+    with pytest.raises(ValueError, match='sokd_pairs.hint.dam: expected'):
+        MODELS.build(cfg)

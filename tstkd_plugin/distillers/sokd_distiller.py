@@ -58,9 +58,11 @@ class SoKDDistiller(ConfigurableDistiller):
             ``connectors``; the student feature is used as is without one),
             optional ``data_idx`` (int or list of ints: which items of a
             recorded tuple, e.g. FPN levels; one augmentation and DAM is
-            shared by the levels), optional ``record_idx`` (default 0) and
+            shared by the levels), optional ``record_idx`` (default 0),
             optional ``host_loss`` (see above; the recorders, connector and
-            indices then default to the host loss's mapping).
+            indices then default to the host loss's mapping) and optional
+            ``dam`` (keys overriding ``dam`` for this pair, e.g. its
+            ``feat_channels``).
         feature_augment (dict): Config of each pair's ``FeatureAugment``.
         dam (dict): Config of each pair's ``DistinctiveAreaDetector``
             without ``in_channels`` (taken from the pair's ``channels``).
@@ -90,7 +92,11 @@ class SoKDDistiller(ConfigurableDistiller):
         self.dams = nn.ModuleDict({
             name:
             build_named(
-                dict(dam, in_channels=pair['channels']), 'model.distiller.dam')
+                {
+                    **dam,
+                    **pair.get('dam', {}), 'in_channels': pair['channels']
+                }, f'model.distiller.sokd_pairs.{name}.dam'
+                if 'dam' in pair else 'model.distiller.dam')
             for name, pair in self.sokd_pairs.items()
         })
         self.loss_feat = build_named(loss_feat, 'model.distiller.loss_feat')
@@ -124,6 +130,9 @@ class SoKDDistiller(ConfigurableDistiller):
                 raise ValueError(f'{key}.connector: {connector!r} is not in '
                                  f'model.distiller.connectors '
                                  f'{list(self.connectors)}')
+            if not isinstance(pair.get('dam', {}), dict):
+                raise ValueError(f'{key}.dam: expected a dict of DAM keys, '
+                                 f'got {pair["dam"]!r}')
             data_idx = pair.get('data_idx')
             levels = data_idx if isinstance(data_idx, (list, tuple)) else \
                 [data_idx]
