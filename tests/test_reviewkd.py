@@ -164,3 +164,41 @@ def test_reviewkd_trains_through_configurable_distiller():
     abf_grad = distiller.connectors['review'].fusions[0].project[0].weight.grad
     assert abf_grad is not None and abf_grad.abs().sum() > 0
     assert student.backbone.conv1.weight.grad.abs().sum() > 0
+
+
+def test_cloned_inputs_keep_the_pre_activation_an_inplace_relu_overwrites():
+    """ReviewKD's pre-activation features of an mmpretrain BasicBlock."""
+    from mmrazor.models.task_modules import RecorderManager
+    torch.manual_seed(4)
+    model = MODELS.build(resnet18_classifier()).eval()
+    source = dict(source='backbone.layer1.1.relu')
+    recorders = RecorderManager(
+        dict(
+            cloned=dict(type='ClonedModuleInputs', **source),
+            plain=dict(type='ModuleInputs', **source)))
+    recorders.initialize(model)
+    block = model.backbone.layer1[1]
+    block.norm2.bias.data.normal_()  # a residual sum with negative values
+    x = torch.randn(2, 3, 32, 32, requires_grad=True)
+    with recorders:
+        model.extract_feat(x, stage='backbone')
+    with torch.no_grad():
+        block_input = model.backbone.layer1[0](
+            model.backbone.maxpool(
+                model.backbone.relu(
+                    model.backbone.norm1(model.backbone.conv1(x)))))
+        hidden = F.relu(block.norm1(block.conv1(block_input)))
+        residual_sum = block.norm2(block.conv2(hidden)) + block_input
+    # the block's relu is called twice: record 1 is the residual sum
+    cloned = recorders.get_recorder('cloned').get_record_data(1, 0)
+    plain = recorders.get_recorder('plain').get_record_data(1, 0)
+    negative = float((residual_sum < 0).float().mean())
+    assert negative > 0.1, negative  # 0.21 with this seed
+    assert torch.allclose(cloned, residual_sum, atol=1e-5)
+    assert torch.allclose(plain, residual_sum.clamp(min=0), atol=1e-5)
+    cloned.sum().backward()  # the copy is in the graph
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="'backbone.nope' is not a module"):
+        RecorderManager(
+            dict(r=dict(type='ClonedModuleInputs',
+                        source='backbone.nope'))).initialize(model)

@@ -20,4 +20,5 @@ from .hooks import *  # noqa: E402,F401,F403
 from .imagenet_zoo import *  # noqa: E402,F401,F403
 from .losses import *  # noqa: E402,F401,F403
 from .modules import *  # noqa: E402,F401,F403
+from .recorders import *  # noqa: E402,F401,F403
 from .version import __version__  # noqa: E402,F401
