@@ -19,6 +19,7 @@ ROOTS = ('configs/', 'tools/', 'docs/', 'tstkd_plugin/', 'tests/',
 NOT_OURS = {
     'configs/strategies/distill/dist_cifar.yaml': 'hunto/DIST_KD',
     'configs/strategies/distill/resnet_dist.yaml': 'hunto/DIST_KD',
+    'configs/DFKD/cifar/res324_84.yaml': 'FabienCode/mdistiller',
     'tools/model_converters/torchvision_to_mmpretrain.py': 'mmpretrain',
     'tstkd_plugin/.mim/': 'made by pip install (mim)',
 }
