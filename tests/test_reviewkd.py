@@ -116,6 +116,8 @@ def test_abf_connector_names_bad_levels():
 def resnet18_classifier():
     return dict(
         type='mmpretrain.ImageClassifier',
+        # scoped: the default scope another test leaves may not be mmpretrain
+        data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor'),
         backbone=dict(
             type='mmpretrain.ResNet', depth=18, out_indices=(0, 1, 2, 3)),
         neck=dict(type='mmpretrain.GlobalAveragePooling'),
