@@ -27,12 +27,12 @@ class ClonedModuleInputsRecorder(ModuleInputsRecorder):
 
     def prepare_from_model(self, model: Optional[nn.Module] = None) -> None:
         assert model is not None, 'model can not be None.'
-        for name, module in model.named_modules():
-            if name == self.source:
-                module.register_forward_pre_hook(self.forward_pre_hook)
-                return
-        raise ValueError(f'ClonedModuleInputs: {self.source!r} is not a '
-                         'module of the model')
+        try:
+            module = model.get_submodule(self.source)
+        except AttributeError:
+            raise ValueError(f'ClonedModuleInputs: {self.source!r} is not a '
+                             'module of the model') from None
+        module.register_forward_pre_hook(self.forward_pre_hook)
 
     def forward_pre_hook(self, module: nn.Module, inputs: Tuple) -> None:
         if self.recording:
