@@ -128,12 +128,11 @@ class ABFConnector(BaseConnector):
             (size, size) if isinstance(size, int) else tuple(size)
             for size in out_sizes
         ]
-        deepest = len(in_channels) - 1
+        # every level but the deepest fuses the review coming from below
+        fuse = [True] * (len(in_channels) - 1) + [False]
         self.fusions = nn.ModuleList([
-            AttentionBasedFusion(in_channel, mid_channel, out_channel, i
-                                 < deepest, norm_cfg)
-            for i, (in_channel,
-                    out_channel) in enumerate(zip(in_channels, out_channels))
+            AttentionBasedFusion(c_in, mid_channel, c_out, f, norm_cfg)
+            for c_in, c_out, f in zip(in_channels, out_channels, fuse)
         ])
 
     def forward_train(self,
