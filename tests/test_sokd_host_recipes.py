@@ -82,6 +82,9 @@ AT = osp.join(CONFIGS, 'baselines', 'mmpretrain', 'cifar100',
 SOKD_AT = osp.join(CONFIGS, 'sokd', 'mmpretrain', 'cifar100',
                    'sokd_at_resnet32x4_resnet8x4_cifar100.py')
 GROUPS = dict(layer1=64, layer2=128, layer3=256)
+AT_REFERENCE = ('FabienCode/mdistiller: mdistiller/distillers/AT.py (p 2, '
+                'the groups feats[1:]), engine/cfg.py (AT: FEAT_WEIGHT 1000, '
+                'CE_WEIGHT 1)')
 
 
 def test_at_host_is_attention_transfer_on_the_three_groups():
@@ -90,12 +93,14 @@ def test_at_host_is_attention_transfer_on_the_three_groups():
     assert set(distiller.distill_losses) == {f'loss_at_{g}' for g in GROUPS}
     for g in GROUPS:
         loss = distiller.distill_losses[f'loss_at_{g}']
-        assert (loss.type, loss.loss_weight) == ('ATLoss', 1000), REFERENCE
+        assert (loss.type, loss.loss_weight) == ('ATLoss', 1000), AT_REFERENCE
         mapping = distiller.loss_forward_mappings[f'loss_at_{g}']
         for side, recorders in (('s_feature', distiller.student_recorders),
                                 ('t_feature', distiller.teacher_recorders)):
-            assert recorders[mapping[side].recorder].source == f'backbone.{g}'
+            assert recorders[mapping[side].recorder].source == \
+                f'backbone.{g}', AT_REFERENCE
             assert 'connector' not in mapping[side]
+    assert cfg.model.architecture.head.loss.loss_weight == 1.0, AT_REFERENCE
     assert cfg.optim_wrapper == Config.fromfile(FITNET).optim_wrapper
 
 
