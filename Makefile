@@ -26,7 +26,7 @@ lint: env
 test: env
 	$(PY) -m pytest tests
 
-# The oldest stack runs the whole suite except the one-step runs of the 77
+# The oldest stack runs the whole suite except the one-step runs of the 83
 # paper-setting configs (their demo-config counterparts still run): those
 # exercise no code the rest of the suite does not run on this stack, and they
 # build the largest models of the suite. `make test` runs all of them.

@@ -20,6 +20,8 @@ NOT_OURS = {
     'configs/strategies/distill/dist_cifar.yaml': 'hunto/DIST_KD',
     'configs/strategies/distill/resnet_dist.yaml': 'hunto/DIST_KD',
     'configs/DFKD/cifar/res324_84.yaml': 'FabienCode/mdistiller',
+    'configs/DFKD/imagenet/reviewkdDFKD_r34_18.yaml': 'FabienCode/mdistiller',
+    'configs/imagenet/r34_r18/reviewkd.yaml': 'FabienCode/mdistiller',
     'tools/model_converters/torchvision_to_mmpretrain.py': 'mmpretrain',
     'tstkd_plugin/.mim/': 'made by pip install (mim)',
 }

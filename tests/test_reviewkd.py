@@ -204,3 +204,69 @@ def test_cloned_inputs_keep_the_pre_activation_an_inplace_relu_overwrites():
         RecorderManager(
             dict(r=dict(type='ClonedModuleInputs',
                         source='backbone.nope'))).initialize(model)
+
+
+def test_multi_level_recorder_gathers_pre_activations_and_the_pooled_vector():
+    """ReviewKD's levels from different recorders, as one tuple."""
+    from mmrazor.models.task_modules import RecorderManager
+    torch.manual_seed(5)
+    model = MODELS.build(resnet18_classifier()).eval()
+    relu = dict(type='ClonedModuleInputs', record_idx=1, data_idx=0)
+    recorders = RecorderManager(
+        dict(
+            levels=dict(
+                type='MultiLevel',
+                levels=[
+                    dict(relu, source='backbone.layer1.1.relu'),
+                    dict(relu, source='backbone.layer4.1.relu'),
+                    dict(type='ModuleOutputs', source='neck', data_idx=0)
+                ]),
+            layer1=dict(
+                type='ClonedModuleInputs', source='backbone.layer1.1.relu'),
+            layer4=dict(
+                type='ClonedModuleInputs', source='backbone.layer4.1.relu')))
+    recorders.initialize(model)
+    levels = recorders.get_recorder('levels')
+    for seed in (0, 1):  # a second forward replaces the first's records
+        x = torch.randn(
+            2, 3, 32, 32, generator=torch.Generator().manual_seed(seed))
+        with recorders:
+            model.extract_feat(x)
+        record = levels.get_record_data()
+        with torch.no_grad():
+            pooled = model.neck(model.backbone(x))[0]
+        assert len(record) == 3
+        for got, name in zip(record, ('layer1', 'layer4')):
+            expected = recorders.get_recorder(name).get_record_data(1, 0)
+            assert torch.equal(got, expected), name
+        assert record[1].shape == (2, 512, 1, 1)  # 32x32 input: 1x1 stage 4
+        assert torch.allclose(record[2], pooled, atol=1e-6)
+        assert torch.equal(levels.get_record_data(data_idx=2), record[2])
+    assert 'backbone.layer1.1.relu' in levels.source
+    with pytest.raises(ValueError, match='record_idx 1; each level'):
+        levels.get_record_data(record_idx=1)
+
+
+@pytest.mark.parametrize('levels', [[], [dict(source='neck')], 'neck'])
+def test_multi_level_recorder_names_bad_levels(levels):
+    from mmrazor.registry import TASK_UTILS
+    with pytest.raises(ValueError, match='MultiLevel recorder levels'):
+        TASK_UTILS.build(dict(type='MultiLevelRecorder', levels=levels))
+
+
+def test_a_pooled_vector_is_a_1x1_level():
+    """The neck's (N, C) output is ReviewKD's (N, C, 1, 1) pooled level."""
+    torch.manual_seed(6)
+    vector_s, vector_t = torch.randn(2, 5), torch.randn(2, 5)
+    map_s, map_t = vector_s[..., None, None], vector_t[..., None, None]
+    hcl = HCLLoss(append_teacher_pooled=False)
+    assert torch.equal(hcl([vector_s], [vector_t]), hcl([map_s], [map_t]))
+    assert torch.allclose(hcl([vector_s], [vector_t]), mse(vector_s, vector_t))
+    abf = ABFConnector(
+        in_channels=[5, 5], out_channels=[3, 4], append_pooled=False).eval()
+    feature = torch.randn(2, 5, 4, 4)
+    from_vector = abf([feature, vector_s])
+    from_map = abf([feature, map_s])
+    assert [tuple(f.shape) for f in from_vector] == [(2, 3, 4, 4),
+                                                     (2, 4, 1, 1)]
+    assert all(torch.equal(a, b) for a, b in zip(from_vector, from_map))

@@ -1,8 +1,11 @@
 # Copyright (c) tstkd_plugin contributors.
-"""SoKD's CIFAR-100 FitNet configs are the reference's recipes (FitNet as
-mdistiller runs it, and DFKD, SoKD on FitNet), and differ only by SoKD."""
+"""SoKD's host configs are the reference's recipes (FitNet, AT and ReviewKD
+as mdistiller runs them; DFKD, SoKD on FitNet), our COCO and Cityscapes
+hosts carry DFKD's changes, and each SoKD config differs from its host only
+by SoKD."""
 import os.path as osp
 
+import pytest
 from mmengine.config import Config
 
 from conftest import CONFIGS
@@ -124,3 +127,150 @@ def test_sokd_on_at_refines_every_group_with_the_dfkd_recipe():
     assert sokd.optim_wrapper == Config.fromfile(SOKD).optim_wrapper
     for key in ('architecture', 'teacher', 'teacher_ckpt'):
         assert sokd.model[key] == at.model[key], key
+
+
+REVIEWKD_REFERENCE = (
+    'FabienCode/mdistiller: configs/imagenet/r34_r18/reviewkd.yaml, '
+    'configs/DFKD/imagenet/reviewkdDFKD_r34_18.yaml, '
+    'mdistiller/distillers/ReviewKD.py, models/imagenet/resnet.py')
+REVIEWKD = osp.join(CONFIGS, 'baselines', 'mmpretrain',
+                    'reviewkd_resnet34_resnet18_8xb32_in1k.py')
+SOKD_REVIEWKD = osp.join(CONFIGS, 'sokd', 'mmpretrain',
+                         'sokd_reviewkd_resnet34_resnet18_8xb32_in1k.py')
+# BasicBlocks per stage of mmpretrain's ResNets
+STAGE_BLOCKS = {18: (2, 2, 2, 2), 34: (3, 4, 6, 3)}
+
+
+def review_levels(recorder, depth):
+    """The (type, source, record_idx, data_idx) of each level; the
+    reference's: each stage's pre-activation output (its last block's
+    residual sum, the relu's second input) and the pooled vector."""
+    expected = [('ClonedModuleInputs', f'backbone.layer{i + 1}.{n - 1}.relu',
+                 1, 0) for i, n in enumerate(STAGE_BLOCKS[depth])]
+    expected.append(('ModuleOutputs', 'neck', 0, 0))
+    got = [(lv.type, lv.source, lv.get('record_idx', 0), lv.get('data_idx'))
+           for lv in recorder.levels]
+    return got, expected
+
+
+def test_reviewkd_host_is_the_references_reviewkd():
+    from mmengine.hub import get_config
+    cfg = Config.fromfile(REVIEWKD)
+    distiller = cfg.model.distiller
+    student = cfg.model.architecture.backbone.depth
+    teacher = get_config(cfg.model.teacher.cfg_path).model.backbone.depth
+    assert (student, teacher) == (18, 34)
+    for side, depth in (('student', student), ('teacher', teacher)):
+        recorder = distiller[f'{side}_recorders'].levels
+        assert recorder.type == 'MultiLevel'
+        got, expected = review_levels(recorder, depth)
+        assert got == expected, (side, REVIEWKD_REFERENCE)
+    connector = distiller.connectors.review
+    channels = [64, 128, 256, 512, 512]
+    assert (connector.type, connector.in_channels, connector.out_channels,
+            connector.get('mid_channel'),
+            connector.append_pooled) == ('ABFConnector', channels, channels,
+                                         None, False), REVIEWKD_REFERENCE
+    loss = distiller.distill_losses.loss_reviewkd
+    assert (loss.type, loss.loss_weight, loss.get('pool_sizes', (4, 2, 1)),
+            loss.append_teacher_pooled) == ('HCLLoss', 1.0, (4, 2, 1),
+                                            False), REVIEWKD_REFERENCE
+    assert set(distiller.distill_losses) == {'loss_reviewkd'}
+    mapping = distiller.loss_forward_mappings.loss_reviewkd
+    assert mapping.s_feats.connector == 'review'
+    assert 'connector' not in mapping.t_feats
+    assert cfg.model.architecture.head.loss.loss_weight == 1.0
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.momentum,
+            optimizer.weight_decay) == ('SGD', 0.1, 0.9,
+                                        1e-4), REVIEWKD_REFERENCE
+    assert (cfg.param_scheduler.milestones,
+            cfg.param_scheduler.gamma) == ([30, 60, 90], 0.1)
+    assert cfg.train_cfg.max_epochs == 100
+    # 8 GPUs x 32: the reference's batch of 256
+    assert cfg.train_dataloader.batch_size * 8 == 256
+
+
+def test_sokd_on_reviewkd_refines_the_four_stage_levels():
+    host, sokd = Config.fromfile(REVIEWKD), Config.fromfile(SOKD_REVIEWKD)
+    model, distiller = sokd.model, sokd.model.distiller
+    assert (model.type, model.search_epochs) == ('SoKDDistill', 5), \
+        REVIEWKD_REFERENCE  # SERACH_EPOCH of reviewkdDFKD_r34_18.yaml
+    assert distiller.type == 'SoKDDistiller'
+    pairs = sorted((p.host_level, p.host_loss, p.channels, p.dam.feat_channels)
+                   for p in distiller.sokd_pairs.values())
+    assert pairs == [(i, 'loss_reviewkd', c, c)
+                     for i, c in enumerate((64, 128, 256, 512))]
+    assert (distiller.dam.num_heatmaps, distiller.dam.num_peaks) == (100, 8)
+    assert distiller.feature_augment.magnitude_mapping == 'symmetric'
+    # DFKD's ratio of host to DAM weight (1000 : 1000), on a host of weight 1
+    assert distiller.loss_dam_weight == \
+        distiller.distill_losses.loss_reviewkd.loss_weight
+    policy = sokd.optim_wrapper.feature_augment.optimizer
+    assert (policy.type, policy.lr) == ('Adam', 3e-4)
+    # everything else is the host's
+    for key in ('student_recorders', 'teacher_recorders', 'connectors',
+                'distill_losses', 'loss_forward_mappings'):
+        assert distiller[key] == host.model.distiller[key], key
+    for key in ('architecture', 'teacher', 'teacher_ckpt',
+                'data_preprocessor'):
+        assert model[key] == host.model[key], key
+    assert sokd.optim_wrapper.architecture == host.optim_wrapper
+    assert sokd.param_scheduler.architecture == host.param_scheduler
+    assert sokd.train_dataloader == host.train_dataloader
+    assert sokd.train_cfg == host.train_cfg
+
+
+DENSE_HOSTS = {
+    'coco': ('mmdet', 'fitnet_faster-rcnn_r101_r50_fpn_2x_coco.py',
+             'sokd_fitnet_faster-rcnn_r101_r50_fpn_2x_coco.py'),
+    'cityscapes':
+    ('mmseg',
+     'fitnet_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
+     'sokd_fitnet_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-'
+     '512x1024.py'),
+}
+
+
+@pytest.mark.parametrize('task', sorted(DENSE_HOSTS))
+def test_dense_fitnet_hosts_differ_from_their_sokd_configs_by_dfkds_changes(
+        task):
+    """Our COCO and Cityscapes hosts (no reference config): SoKD on them
+    changes what DFKD changes in FitNet, and nothing else."""
+    library, host_name, sokd_name = DENSE_HOSTS[task]
+    host = Config.fromfile(osp.join(CONFIGS, 'baselines', library, host_name))
+    sokd = Config.fromfile(osp.join(CONFIGS, 'sokd', library, sokd_name))
+    plain, refined = host.model.distiller, sokd.model.distiller
+    assert (plain.type, refined.type) == ('ConfigurableDistiller',
+                                          'SoKDDistiller')
+    assert set(plain.distill_losses) == set(refined.distill_losses)
+    # every hint loss refined, at DFKD's x10 (FitNet 100 -> DFKD 1000)
+    assert sorted(p.host_loss for p in refined.sokd_pairs.values()) == \
+        sorted(plain.distill_losses)
+    for name, loss in plain.distill_losses.items():
+        assert loss.type == 'L2Loss' and loss.div_element, name
+        assert refined.distill_losses[name].loss_weight == \
+            10 * loss.loss_weight, name
+        # DFKD's DAM weighs as its hint (1000 and 1000)
+        assert refined.loss_dam_weight == refined.distill_losses[
+            name].loss_weight
+    assert (refined.dam.num_heatmaps, refined.dam.num_peaks) == (100, 8)
+    assert refined.dam.feat_channels == next(
+        iter(refined.sokd_pairs.values())).channels
+    assert refined.feature_augment.magnitude_mapping == 'symmetric'
+    for key in ('student_recorders', 'teacher_recorders',
+                'loss_forward_mappings'):
+        assert refined[key] == plain[key], key
+    for name, connector in plain.connectors.items():
+        changed = dict(refined.connectors[name])
+        if connector.type == 'ConvRegConnector':  # DFKD's 3-layer ConvReg
+            assert (connector.get('num_convs',
+                                  1), changed.pop('num_convs')) == (1, 3)
+        assert changed == connector, name
+    for key in ('architecture', 'teacher', 'teacher_ckpt'):
+        assert sokd.model[key] == host.model[key], key
+    assert sokd.model.type == 'SoKDDistill'
+    assert sokd.optim_wrapper.architecture == host.optim_wrapper
+    assert sokd.param_scheduler.architecture == host.param_scheduler
+    assert sokd.train_dataloader == host.train_dataloader
+    assert sokd.train_cfg == host.train_cfg

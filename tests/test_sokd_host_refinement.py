@@ -143,3 +143,122 @@ def test_a_pairs_dam_keys_override_the_shared_dam():
     cfg['sokd_pairs']['hint']['dam'] = 5
     with pytest.raises(ValueError, match='sokd_pairs.hint.dam: expected'):
         MODELS.build(cfg)
+
+
+def multi_level_cfg(refine: bool, **pair) -> dict:
+    """ReviewKD on two levels of toy networks: ABF + HCL on tuples."""
+    levels = dict(
+        type='MultiLevel',
+        levels=[
+            dict(type='ModuleOutputs', source='0'),
+            dict(type='ModuleOutputs', source='1')
+        ])
+    cfg = dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(s=levels),
+        teacher_recorders=dict(t=levels),
+        connectors=dict(
+            review=dict(
+                type='ABFConnector',
+                in_channels=[4, 4],
+                out_channels=[8, 6],
+                append_pooled=False)),
+        distill_losses=dict(
+            loss_review=dict(
+                type='HCLLoss', loss_weight=2.0, append_teacher_pooled=False)),
+        loss_forward_mappings=dict(
+            loss_review=dict(
+                s_feats=dict(
+                    from_student=True, recorder='s', connector='review'),
+                t_feats=dict(from_student=False, recorder='t'))))
+    if refine:
+        cfg.update(
+            type='SoKDDistiller',
+            sokd_pairs=dict(
+                level0=dict(
+                    host_loss='loss_review', host_level=0, channels=8, **
+                    pair)),
+            dam=dict(type='DistinctiveAreaDetector', feat_channels=8))
+    return cfg
+
+
+def two_level_nets():
+    student = nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1), nn.Conv2d(4, 4, 3, 2, padding=1))
+    teacher = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 6, 3, 2, padding=1))
+    return student, teacher
+
+
+def test_a_multi_level_host_is_refined_at_its_pairs_levels_only(monkeypatch):
+    torch.manual_seed(1)
+    student, teacher = two_level_nets()
+    x = torch.randn(2, 3, 12, 12)
+    distiller = MODELS.build(multi_level_cfg(True)).eval()
+    mask = (torch.rand(2, 1, 12, 12) > 0.6).float()
+    monkeypatch.setattr(distiller.dams['level0'], 'regions',
+                        lambda output: mask)
+    shift = torch.randn(1, 8, 1, 1)
+    monkeypatch.setattr(distiller.feature_augments['level0'], 'forward',
+                        lambda f: f + shift)
+    losses = run(distiller, student, teacher, x)
+    assert 'loss_sokd_feat' not in losses
+    s0, s1 = distiller.connectors['review']([student[0](x), student(x)])
+    t0, t1 = teacher[0](x).detach(), teacher(x).detach()
+    # level 0: augmented and masked; level 1 (no pair) as it is
+    expected = MODELS.build(
+        dict(type='HCLLoss', loss_weight=2.0, append_teacher_pooled=False))(
+            (s0 * mask, s1), ((t0 + shift) * mask, t1))
+    assert torch.allclose(
+        losses['loss_review'], expected,
+        rtol=1e-5), (float(losses['loss_review']), float(expected))
+    plain = MODELS.build(multi_level_cfg(False)).eval()
+    plain.connectors.load_state_dict(distiller.connectors.state_dict())
+    unrefined = run(plain, student, teacher, x)['loss_review']
+    assert not torch.allclose(unrefined, expected)  # the refinement shows
+    losses['loss_review'].backward()
+    grad = distiller.connectors['review'].fusions[0].project[0].weight.grad
+    assert grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize('pair, message', [
+    (dict(host_level=-1), 'host_level: expected an index >= 0'),
+    (dict(host_level=0, data_idx=0), 'data_idx=0, one item'),
+])
+def test_bad_host_levels_are_named(pair, message):
+    cfg = multi_level_cfg(True)
+    cfg['sokd_pairs']['level0'].update(pair)
+    if 'data_idx' in pair:  # the host itself reads one item
+        for side in cfg['loss_forward_mappings']['loss_review'].values():
+            side['data_idx'] = 0
+    with pytest.raises(ValueError, match=message):
+        MODELS.build(cfg)
+
+
+def test_pairs_on_one_multi_level_host_refine_different_levels():
+    cfg = multi_level_cfg(True)
+    cfg['sokd_pairs']['again'] = dict(cfg['sokd_pairs']['level0'])
+    with pytest.raises(ValueError, match=r'at the levels \[0, 0\]'):
+        MODELS.build(cfg)
+    del cfg['sokd_pairs']['again']['host_level']
+    with pytest.raises(ValueError, match='give each of them a host_level'):
+        MODELS.build(cfg)
+
+
+def test_a_level_past_the_hosts_levels_is_named():
+    student, teacher = two_level_nets()
+    cfg = multi_level_cfg(True)
+    cfg['sokd_pairs']['level0']['host_level'] = 2
+    distiller = MODELS.build(cfg)
+    with pytest.raises(ValueError, match=r'level0.host_level: 2 is past'):
+        run(distiller, student, teacher, torch.randn(2, 3, 12, 12))
+
+
+def test_host_level_on_a_one_feature_host_is_refused():
+    student = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1))
+    teacher = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1))
+    cfg = distiller_cfg(HOSTS['fitnet'], True)
+    cfg['sokd_pairs']['hint']['host_level'] = 0
+    distiller = MODELS.build(cfg)
+    with pytest.raises(ValueError, match='drop host_level'):
+        run(distiller, student, teacher, torch.randn(2, 3, 12, 12))

@@ -45,6 +45,14 @@ class SoKDDistiller(ConfigurableDistiller):
     mask (area fraction ``a``): per element its gradient equals the
     reference's with weight 1000 when its ``loss_weight`` is ``1000 * a``.
 
+    A host whose two features are sequences of levels (ReviewKD's
+    ``HCLLoss`` on an ``ABFConnector``'s output and a ``MultiLevel``
+    recorder's tuple) is refined level by level: a pair with ``host_level``
+    ``i`` (and the level's ``channels``) masks the student's level ``i`` and
+    replaces the teacher's by its augmented, masked copy; the levels no pair
+    names (e.g. the pooled 1x1 one) stay as they are, and the host loss is
+    computed once on the two sequences.
+
     The augmentation policies live in :attr:`feature_augments` (one per
     pair), so ``SoKDOptimWrapperConstructor`` can give them their own
     optimizer; ``SoKDDistill`` decides when that optimizer steps. The mask
@@ -62,7 +70,7 @@ class SoKDDistiller(ConfigurableDistiller):
             optional ``host_loss`` (see above; the recorders, connector and
             indices then default to the host loss's mapping) and optional
             ``dam`` (keys overriding ``dam`` for this pair, e.g. its
-            ``feat_channels``).
+            ``feat_channels``) and optional ``host_level`` (see below).
         feature_augment (dict): Config of each pair's ``FeatureAugment``.
         dam (dict): Config of each pair's ``DistinctiveAreaDetector``
             without ``in_channels`` (taken from the pair's ``channels``).
@@ -134,10 +142,63 @@ class SoKDDistiller(ConfigurableDistiller):
                 raise ValueError(f'{key}.dam: expected a dict of DAM keys, '
                                  f'got {pair["dam"]!r}')
             data_idx = pair.get('data_idx')
+            if 'host_level' in pair:
+                self._check_host_level(pair, key)
             levels = data_idx if isinstance(data_idx, (list, tuple)) else \
                 [data_idx]
             checked[name] = dict(pair, levels=list(levels))
+        self._check_tuple_hosts(checked)
         return checked
+
+    @staticmethod
+    def _check_host_level(pair: dict, key: str) -> None:
+        level = pair['host_level']
+        if pair.get('host_loss') is None:
+            raise ValueError(f'{key}.host_level: set host_loss too (the '
+                             'multi-level host whose level it refines)')
+        if isinstance(level, bool) or not isinstance(level, int) or level < 0:
+            raise ValueError(f'{key}.host_level: expected an index >= 0 into '
+                             f'the host\'s levels, got {level!r}')
+        if pair.get('data_idx') is not None:
+            raise ValueError(
+                f'{key}.host_level: the host reads data_idx='
+                f'{pair["data_idx"]!r}, one item, not the sequence of levels '
+                'host_level indexes')
+
+    @staticmethod
+    def _check_tuple_hosts(pairs: Dict[str, dict]) -> None:
+        """The pairs refining levels of one multi-level host read the same
+        records and refine different levels, and no other pair refines it
+        whole."""
+        by_host: Dict[str, List[str]] = {}
+        for name, pair in pairs.items():
+            if pair.get('host_loss') is not None:
+                by_host.setdefault(pair['host_loss'], []).append(name)
+        for host, names in by_host.items():
+            leveled = [n for n in names if 'host_level' in pairs[n]]
+            if not leveled:
+                continue
+            if len(leveled) != len(names):
+                raise ValueError(
+                    f'model.distiller.sokd_pairs: {sorted(names)} all refine '
+                    f'{host!r}; give each of them a host_level, or none')
+            reads = {
+                n:
+                tuple(pairs[n].get(k)
+                      for k in ('student_recorder', 'teacher_recorder',
+                                'connector', 'record_idx'))
+                for n in leveled
+            }
+            if len(set(reads.values())) > 1:
+                raise ValueError(
+                    f'model.distiller.sokd_pairs: {sorted(leveled)} refine '
+                    f'levels of {host!r} but read different recorders, '
+                    f'connectors or record_idx: {reads}')
+            levels = [pairs[n]['host_level'] for n in leveled]
+            if len(set(levels)) != len(levels):
+                raise ValueError(
+                    f'model.distiller.sokd_pairs: {sorted(leveled)} refine '
+                    f'{host!r} at the levels {levels}; one pair per level')
 
     def _with_host_mapping(self, pair: dict, key: str) -> dict:
         """The pair completed from its host loss's forward mapping: one
@@ -200,6 +261,36 @@ class SoKDDistiller(ConfigurableDistiller):
                 f'{tuple(teacher.shape)}; they must match')
         return [student, teacher.detach()]
 
+    def _tuple_host_levels(self, host: str, names: List[str]) -> tuple:
+        """The student levels (through the connector) and the teacher levels
+        (detached) of a host whose features are sequences."""
+        pair = self.sokd_pairs[names[0]]
+        student = self.get_record(pair['student_recorder'], True,
+                                  pair['record_idx'], None,
+                                  pair.get('connector'))
+        teacher = self.get_record(pair['teacher_recorder'], False,
+                                  pair['record_idx'])
+        key = f'model.distiller.sokd_pairs.{names[0]}'
+        if not (isinstance(student, (list, tuple))
+                and isinstance(teacher, (list, tuple))):
+            raise ValueError(
+                f'{key}.host_level: the host {host!r} takes one feature per '
+                'side, not a sequence of levels; drop host_level')
+        for name in names:
+            level = self.sokd_pairs[name]['host_level']
+            if level >= min(len(student), len(teacher)):
+                raise ValueError(
+                    f'model.distiller.sokd_pairs.{name}.host_level: {level} '
+                    f'is past the host {host!r}\'s {len(student)} student '
+                    f'and {len(teacher)} teacher levels')
+            if student[level].shape != teacher[level].shape:
+                raise ValueError(
+                    f'model.distiller.sokd_pairs.{name}: level {level} of '
+                    f'the host {host!r} has student shape '
+                    f'{tuple(student[level].shape)} and teacher shape '
+                    f'{tuple(teacher[level].shape)}; they must match')
+        return list(student), [t.detach() for t in teacher]
+
     def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor, float]]:
         refined = {p.get('host_loss') for p in self.sokd_pairs.values()}
         # the hosts SoKD refines are computed below, not by mmrazor's loop
@@ -212,16 +303,34 @@ class SoKDDistiller(ConfigurableDistiller):
             losses = super().compute_distill_losses()
         finally:
             self.loss_forward_mappings = mappings
-        feat, dam_loss, heat, area, count = 0., 0., 0., 0., 0
-        feat_count = 0
-        for name, pair in self.sokd_pairs.items():
+        terms = dict(feat=0., dam=0., heat=0., area=0.)
+        count, feat_count = 0, 0
+
+        def refine(name: str, student: torch.Tensor,
+                   teacher: torch.Tensor) -> tuple:
+            """The pair's mask and augmented teacher on one level; the DAM
+            terms are accumulated."""
+            nonlocal count
             augment, dam = self.feature_augments[name], self.dams[name]
+            augmented = augment(teacher)
+            out_s, out_t = dam(student), dam(augmented)
+            mask = dam.regions(out_s)
+            terms['dam'] = terms['dam'] + dam.consistency_loss(out_s, out_t)
+            terms['heat'] = terms['heat'] + dam.heatmap_loss(
+                dam(teacher), activation_energy(teacher))
+            terms['area'] = terms['area'] + mask.mean().detach()
+            count += 1
+            return mask, augmented
+
+        tuple_hosts: Dict[str, List[str]] = {}
+        for name, pair in self.sokd_pairs.items():
             host = pair.get('host_loss')
+            if 'host_level' in pair:
+                tuple_hosts.setdefault(host, []).append(name)
+                continue
             for level in pair['levels']:
                 student, teacher = self.pair_features(pair, level)
-                augmented = augment(teacher)
-                out_s, out_t = dam(student), dam(augmented)
-                mask = dam.regions(out_s)
+                mask, augmented = refine(name, student, teacher)
                 if host is not None:
                     s_key, t_key = pair['host_keys']
                     value = self.distill_losses[host](**{
@@ -230,17 +339,27 @@ class SoKDDistiller(ConfigurableDistiller):
                     }) / len(pair['levels'])
                     losses[host] = losses.get(host, 0.) + value
                 else:
-                    feat = feat + self.loss_feat(student, augmented, mask)
+                    terms['feat'] = terms['feat'] + self.loss_feat(
+                        student, augmented, mask)
                     feat_count += 1
-                dam_loss = dam_loss + dam.consistency_loss(out_s, out_t)
-                heat = heat + dam.heatmap_loss(
-                    dam(teacher), activation_energy(teacher))
-                area = area + mask.mean().detach()
-                count += 1
+        for host, names in tuple_hosts.items():
+            # a multi-level host (ReviewKD's HCLLoss): each pair refines its
+            # level in place, the others are left as they are
+            student, teacher = self._tuple_host_levels(host, names)
+            for name in names:
+                level = self.sokd_pairs[name]['host_level']
+                mask, augmented = refine(name, student[level], teacher[level])
+                student[level] = student[level] * mask
+                teacher[level] = augmented * mask
+            s_key, t_key = self.sokd_pairs[names[0]]['host_keys']
+            losses[host] = self.distill_losses[host](**{
+                s_key: tuple(student),
+                t_key: tuple(teacher)
+            })
         if feat_count:
-            losses['loss_sokd_feat'] = feat / feat_count
+            losses['loss_sokd_feat'] = terms['feat'] / feat_count
         losses.update(
-            loss_sokd_dam=self.loss_dam_weight * dam_loss / count,
-            loss_sokd_heatmap=self.loss_heatmap_weight * heat / count,
-            sokd_mask_area=area / count)
+            loss_sokd_dam=self.loss_dam_weight * terms['dam'] / count,
+            loss_sokd_heatmap=self.loss_heatmap_weight * terms['heat'] / count,
+            sokd_mask_area=terms['area'] / count)
         return losses

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..modules.abf_connector import append_pooled_level
+from ..modules.abf_connector import append_pooled_level, as_feature_maps
 from ..registry import MODELS
 
 
@@ -65,10 +65,12 @@ class HCLLoss(nn.Module):
             s_feats (Sequence[Tensor]): The student's reviewed levels, e.g.
                 an :class:`ABFConnector`'s output, shallow to deep.
             t_feats (Sequence[Tensor]): The teacher's levels, same order,
-                without the pooled one when ``append_teacher_pooled``.
+                without the pooled one when ``append_teacher_pooled``. A
+                level given as a vector (N, C) is read as (N, C, 1, 1).
         """
-        if self.append_teacher_pooled:
-            t_feats = append_pooled_level(t_feats)
+        s_feats = as_feature_maps(s_feats)
+        t_feats = append_pooled_level(t_feats) if \
+            self.append_teacher_pooled else as_feature_maps(t_feats)
         if len(s_feats) != len(t_feats):
             raise ValueError(
                 f'HCLLoss: {len(s_feats)} student levels against '

@@ -12,6 +12,13 @@ from torch import nn
 from ..registry import MODELS
 
 
+def as_feature_maps(features: Sequence[torch.Tensor]) -> List[torch.Tensor]:
+    """The levels as (N, C, H, W) maps: a pooled vector (N, C), e.g. what
+    mmpretrain's ``GlobalAveragePooling`` neck returns, is read as
+    (N, C, 1, 1), the shape ReviewKD gives its pooled level."""
+    return [f[..., None, None] if f.dim() == 2 else f for f in features]
+
+
 def append_pooled_level(
         features: Sequence[torch.Tensor]) -> List[torch.Tensor]:
     """The features plus the global average of the deepest one, (N, C, 1, 1).
@@ -20,7 +27,7 @@ def append_pooled_level(
     deepest level; mmpretrain's ``GlobalAveragePooling`` neck computes the
     same average.
     """
-    features = list(features)
+    features = as_feature_maps(features)
     return features + [features[-1].mean(dim=(2, 3), keepdim=True)]
 
 
@@ -85,7 +92,8 @@ class ABFConnector(BaseConnector):
     Takes the student's multi-level features, shallow to deep (e.g. the
     tuple a backbone with ``out_indices=(0, 1, 2, 3)`` returns, recorded
     whole), and returns one feature per level in the teacher's channels and
-    sizes, same order. Level ``i`` is fused with the review of every level
+    sizes, same order; a level given as a vector (N, C) is read as
+    (N, C, 1, 1). Level ``i`` is fused with the review of every level
     deeper than it, deepest first (:class:`AttentionBasedFusion`); pair the
     output with :class:`HCLLoss`.
 
@@ -137,8 +145,8 @@ class ABFConnector(BaseConnector):
 
     def forward_train(self,
                       features: Sequence[torch.Tensor]) -> Tuple[torch.Tensor]:
-        if self.append_pooled:
-            features = append_pooled_level(features)
+        features = append_pooled_level(features) if self.append_pooled \
+            else as_feature_maps(features)
         if len(features) != len(self.fusions):
             raise ValueError(
                 f'ABFConnector: got {len(features)} levels (the pooled one '

@@ -12,3 +12,11 @@ sokd_model_wrapper_cfg = dict(
     type='MMSeparateDistributedDataParallel',
     broadcast_buffers=False,
     find_unused_parameters=False)
+# Refining a feature host as the reference's DFKD does: its DAM,
+# AreaDetection(C_t, C_t, 100) with the top-8 peaks (a config gives
+# feat_channels = C_t), and its magnitudes (m = 0.5 the identity, the
+# direction learnt).
+sokd_dfkd_dam = dict(
+    type='DistinctiveAreaDetector', num_heatmaps=100, num_peaks=8)
+sokd_dfkd_feature_augment = dict(
+    sokd_feature_augment, magnitude_mapping='symmetric')

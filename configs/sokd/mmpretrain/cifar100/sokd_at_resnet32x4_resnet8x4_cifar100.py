@@ -43,10 +43,8 @@ model = dict(
                 dam=dict(feat_channels=c))
             for g, c in _channels.items()
         },
-        feature_augment=dict(
-            _base_.sokd_feature_augment, magnitude_mapping='symmetric'),
-        dam=dict(
-            type='DistinctiveAreaDetector', num_heatmaps=100, num_peaks=8),
+        feature_augment=_base_.sokd_dfkd_feature_augment,
+        dam=_base_.sokd_dfkd_dam,
         loss_dam_weight=1000.))
 optim_wrapper = dict(
     _delete_=True,

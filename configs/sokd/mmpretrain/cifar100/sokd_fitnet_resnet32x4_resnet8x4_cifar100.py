@@ -36,14 +36,9 @@ model = dict(
                 div_element=True,
                 loss_weight=1000)),
         sokd_pairs=dict(hint=dict(host_loss='loss_hint', channels=128)),
-        feature_augment=dict(
-            _base_.sokd_feature_augment, magnitude_mapping='symmetric'),
+        feature_augment=_base_.sokd_dfkd_feature_augment,
         # the reference's AreaDetection(C_t, C_t, 100), top-8 peaks
-        dam=dict(
-            type='DistinctiveAreaDetector',
-            feat_channels=128,
-            num_heatmaps=100,
-            num_peaks=8),
+        dam=dict(_base_.sokd_dfkd_dam, feat_channels=128),
         loss_dam_weight=1000.))
 optim_wrapper = dict(
     _delete_=True,
