@@ -65,6 +65,19 @@ def test_table_reports_every_method_against_kd():
     assert '| 1.00 | 1.50 | 50 / 40 / 10 % |' in rows['vanilla KD']
 
 
+def test_table_reports_a_refined_host_against_its_host():
+    measured = results()
+    accuracy = measured['cls']['accuracy']
+    accuracy['FitNet'] = dict(values=[98.0, 98.2], mean=98.1, std=0.1)
+    accuracy['FitNet+SoKD'] = dict(values=[97.0, 97.4], mean=97.2, std=0.2)
+    table = load_benchmark().table(measured).splitlines()
+    rows = {line.split(' | ')[1]: line for line in table[2:]}
+    # vs KD, then vs FitNet
+    assert '| 97.20 ± 0.20 | 2 | -1.30 | -0.90 |' in rows['FitNet+SoKD']
+    assert '| 98.10 ± 0.10 | 2 | -0.40 |  |' in rows['FitNet']
+    assert '| -0.30 |  |' in rows['SoKD+KD']  # no host named SoKD's
+
+
 def test_plot_draws_accuracy_and_the_logged_tst_policy(tmp_path):
     benchmark = load_benchmark()
     run = tmp_path / 'cls' / 'TST+KD_seed0' / '20260101' / 'vis_data'

@@ -144,7 +144,8 @@ CASES = {
      {
          'model.search': 'second_order'
      }, ValueError,
-     r"model\.search: expected one of \('first_order', 'unrolled'\)"),
+     r"model\.search: expected one of \('first_order', 'unrolled', "
+     r"'unrolled_implicit'\)"),
     'SoKD on a plain distiller':
     (SOKD,
      {

@@ -34,8 +34,9 @@ PLUGIN_PAIRS = [
      'sokd/mmpretrain/sokd_dist_logits_resnet34_resnet18_8xb32_in1k.py'),
 ]
 # what switching SoKD on may change (dotted prefixes)
-PLUGIN_KEYS = ('model.type', 'model.search_epochs', 'model.search_iters',
-               'model.distiller.type', 'model.distiller.sokd_pairs',
+PLUGIN_KEYS = ('model.type', 'model.search', 'model.search_epochs',
+               'model.search_iters', 'model.distiller.type',
+               'model.distiller.sokd_pairs',
                'model.distiller.student_recorders.sokd_',
                'model.distiller.teacher_recorders.sokd_',
                'model.distiller.connectors.sokd_',
@@ -264,6 +265,45 @@ def test_unrolled_search_moves_the_policy_and_the_student(demo_data, tmp_path):
                for a, p in zip(policy, augment.parameters()))
     assert any(not torch.equal(a, p)
                for a, p in zip(student, model.student.parameters()))
+
+
+def _policy_gradient_of_the_validation_loss(runner, monkeypatch):
+    """The policy's gradient of the unrolled step's validation loss."""
+    model = runner.model
+    batch = model.data_preprocessor(
+        next(iter(runner.build_dataloader(runner.cfg.train_dataloader))), True)
+    params = list(model.distiller.feature_augments.parameters())
+    captured = {}
+
+    def capture(wrapper, loss, **kwargs):
+        captured['grads'] = torch.autograd.grad(
+            loss, params, retain_graph=True, allow_unused=True)
+
+    monkeypatch.setattr(model, '_update', capture)
+    torch.manual_seed(0)
+    model.unrolled_policy_step(batch['inputs'], batch['data_samples'],
+                               runner.optim_wrapper['architecture'],
+                               runner.optim_wrapper['feature_augment'])
+    return sum(
+        float(g.abs().sum()) for g in captured['grads'] if g is not None)
+
+
+@pytest.mark.parametrize('search, unroll_lr, moved', [
+    ('unrolled', 0.0, True),
+    ('unrolled_implicit', 0.0, False),
+    ('unrolled_implicit', 0.5, True),
+])
+def test_the_implicit_search_reaches_the_policy_through_the_virtual_step_only(
+        demo_data, tmp_path, monkeypatch, search, unroll_lr, moved):
+    """With the augmentation off in the virtual copy's loss (the
+    reference's), a virtual step of size 0 leaves the policy no gradient;
+    'unrolled' also has the direct one."""
+    runner = sokd_runner(
+        demo_data, tmp_path, search=search, unroll_lr=unroll_lr)
+    gradient = _policy_gradient_of_the_validation_loss(runner, monkeypatch)
+    assert (gradient > 0) == moved, gradient
+    assert not any(a.bypassed
+                   for a in runner.model.distiller.feature_augments.values())
 
 
 def _masks_and_energy(model, batch):

@@ -7,8 +7,9 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
+from test_sokd import PLUGIN_KEYS
 
-from conftest import CONFIGS
+from conftest import CONFIGS, flatten
 
 REFERENCE = ('FabienCode/mdistiller: configs/DFKD/cifar/res324_84.yaml, '
              'mdistiller/distillers/{FitNet,DFKD}.py, engine/cfg.py (FITNET)')
@@ -274,3 +275,35 @@ def test_dense_fitnet_hosts_differ_from_their_sokd_configs_by_dfkds_changes(
     assert sokd.param_scheduler.architecture == host.param_scheduler
     assert sokd.train_dataloader == host.train_dataloader
     assert sokd.train_cfg == host.train_cfg
+
+
+DEMO_HOSTS = [
+    (f'baselines/{lib}/{host}_{pair}', f'sokd/{lib}/sokd_{host}_{pair}')
+    for lib, pair in (('mmpretrain', 'resnet18-w32_resnet18-w8_digits.py'),
+                      ('mmdet', 'retinanet_r18-w32_r18-w8_digits.py'),
+                      ('mmseg', 'pspnet_r18-w32_r18-w8_digits.py'))
+    for host in ('fitnet', 'at')
+]
+
+
+@pytest.mark.parametrize('host, sokd', DEMO_HOSTS)
+def test_demo_feature_hosts_and_their_sokd_configs(host, sokd):
+    """Switching SoKD on in a demo host config refines every host loss and
+    changes, besides SoKD's own keys, only the host losses' weights and the
+    student's adapters (DFKD's changes)."""
+    off_cfg = Config.fromfile(osp.join(CONFIGS, host))
+    on_cfg = Config.fromfile(osp.join(CONFIGS, sokd))
+    losses = set(off_cfg.model.distiller.distill_losses)
+    pairs = on_cfg.model.distiller.sokd_pairs.values()
+    assert sorted(p.host_loss for p in pairs) == sorted(losses)
+    off, on = flatten(off_cfg.to_dict()), flatten(on_cfg.to_dict())
+    allowed = PLUGIN_KEYS + ('model.distiller.connectors.', ) + tuple(
+        f'model.distiller.distill_losses.{name}.loss_weight'
+        for name in losses) + tuple(
+            f'model.distiller.loss_forward_mappings.{name}.s_feature.'
+            'connector' for name in losses)
+    changed = {k for k in set(off) | set(on) if off.get(k) != on.get(k)}
+    foreign = {k for k in changed if not k.startswith(allowed)}
+    assert not foreign, foreign
+    for key in ('architecture', 'teacher', 'teacher_ckpt'):
+        assert on_cfg.model[key] == off_cfg.model[key], key

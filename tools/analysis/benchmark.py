@@ -22,6 +22,7 @@ method with error bars; the TST policy over training) to ``--out``.
 Examples:
     python tools/analysis/benchmark.py          # everything (43 min, 2 cores)
     python tools/analysis/benchmark.py --quick  # cls, 1 seed, fewer methods
+    python tools/analysis/benchmark.py --hosts --out results/benchmark_hosts
 """
 import argparse
 import json
@@ -48,6 +49,11 @@ METHODS = {
     'seg': ['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD'],
 }
 QUICK_METHODS = ['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD']
+# --hosts: the feature hosts SoKD refines, alone and refined, in every task;
+# vanilla KD is the cost reference
+HOST_METHODS = [
+    'alone', 'vanilla KD', 'FitNet', 'FitNet+SoKD', 'AT', 'AT+SoKD'
+]
 
 MEMORY_SCRIPT = r'''
 import json, sys
@@ -205,9 +211,9 @@ def fmt(entry: dict) -> str:
 
 def table(results: dict) -> str:
     lines = [
-        '| task | method | metric | seeds | vs KD | step / KD | peak '
-        'memory / KD | teacher / student / method share of the step |',
-        '|---|---|---|---|---|---|---|---|'
+        '| task | method | metric | seeds | vs KD | vs host | step / KD | '
+        'peak memory / KD | teacher / student / method share of the step |',
+        '|---|---|---|---|---|---|---|---|---|'
     ]
     for task, entry in results.items():
         acc, cost = entry['accuracy'], entry['cost']
@@ -216,6 +222,11 @@ def table(results: dict) -> str:
             c = cost.get(method)
             delta = '' if kd is None or method in ('teacher', 'vanilla KD') \
                 else f"{a['mean'] - kd:+.2f}"
+            # a feature host refined by SoKD ('FitNet+SoKD'): against it
+            host = acc.get(method[:-len('+SoKD')]) \
+                if method.endswith('+SoKD') else None
+            vs_host = '' if host is None else \
+                f"{a['mean'] - host['mean']:+.2f}"
             ratio = memory = shares = ''
             if c:
                 ratio = ', '.join(f'{v:.2f}' +
@@ -227,7 +238,8 @@ def table(results: dict) -> str:
                           f"{100 * s['student']:.0f} / "
                           f"{100 * s['method']:.0f} %")
             lines.append(f"| {task} | {method} | {fmt(a)} | "
-                         f"{len(a['values'])} | {delta} | {ratio} | "
+                         f"{len(a['values'])} | {delta} | {vs_host} | "
+                         f'{ratio} | '
                          f'{memory} | {shares} |')
     return '\n'.join(lines)
 
@@ -255,13 +267,16 @@ def plot(results: dict, work: str, out: str) -> None:
     scalars = osp.join(work, 'cls', 'TST+KD_seed0')
     policy = _tst_policy(scalars)
     ax = axes[-1]
+    if not policy:  # no TST run (--hosts)
+        ax.set_axis_off()
     for name, points in sorted(policy.items()):
         ax.plot([p[0] for p in points], [p[1] for p in points],
                 marker='o',
                 label=name)
     ax.set_title('TST policy (cls, seed 0): apply probability', fontsize=8)
     ax.set_xlabel('student iteration', fontsize=7)
-    ax.legend(fontsize=5, ncol=2)
+    if policy:
+        ax.legend(fontsize=5, ncol=2)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
 
@@ -288,6 +303,11 @@ def main() -> None:
         '--quick',
         action='store_true',
         help='classification only, one seed, five methods')
+    parser.add_argument(
+        '--hosts',
+        action='store_true',
+        help='the feature hosts (FitNet, AT) alone and refined by SoKD, '
+        'with vanilla KD, in every task')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument(
         '--steps', type=int, default=10, help='steps per cost measurement')
@@ -310,7 +330,8 @@ def main() -> None:
     plan = {
         'cls': (QUICK_METHODS, args.seeds[:1])
     } if args.quick else {
-        task: (methods, args.seeds if task == 'cls' else args.seeds[:1])
+        task: (HOST_METHODS if args.hosts else methods,
+               args.seeds if task == 'cls' else args.seeds[:1])
         for task, methods in METHODS.items()
     }
     trained = train_tasks(

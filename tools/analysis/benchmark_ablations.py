@@ -10,6 +10,13 @@ the same change.
 - ``cls-10pct-data``: the students see a stratified 10 % of the training
   digits (each repeated 10 times, so epochs and schedules keep their
   length); the teacher is the full-data one.
+- ``cls-10pct-hosts``: FitNet and AT, alone and refined by SoKD, on the
+  same 10 % of the digits.
+- ``cls-fitnet-sokd-<variant>``: FitNet+SoKD with one piece of the
+  reference's recipe undone (no augmentation, the hint at FitNet's weight,
+  the reference's policy lr, FitNet's one-layer ConvReg, larger boxes) or
+  the reference's search (``model.search='unrolled_implicit'``),
+  against FitNet (the benchmark's runs).
 - ``seg-teacher-lr``: the segmentation students at the teacher's learning
   rate (1/8 of theirs), with which they stall at the background and one
   digit class.
@@ -109,6 +116,31 @@ def tst_variant_option(
         overrides if label == 'TST+KD' else [])
 
 
+# SoKD on FitNet (the reference's DFKD recipe): each of its pieces undone
+# in turn, for FitNet+SoKD only, against FitNet on the same data
+SOKD_FITNET_VARIANTS = {
+    # the gates start (and, searched ~90 steps, stay) far below 0.5
+    'no-augment': ['model.distiller.feature_augment.init_probability=1e-06'],
+    'hint-x100': ['model.distiller.distill_losses.loss_hint.loss_weight=100'],
+    'policy-lr-3e-4': ['optim_wrapper.feature_augment.optimizer.lr=0.0003'],
+    'convreg-1-layer':
+    ['model.distiller.connectors.hint_regressor.num_convs=1'],
+    # the reference's search: the implicit term only (first order: ours)
+    'search-unrolled_implicit': ['model.search=unrolled_implicit'],
+    # our former default: a half-range warp with a random sign per sample
+    'magnitudes-random_sign':
+    ['model.distiller.feature_augment.magnitude_mapping=random_sign'],
+    'boxes-0.3-0.6':
+    ['model.distiller.dam.min_size=0.3', 'model.distiller.dam.max_size=0.6'],
+}
+
+
+def method_option(label: str,
+                  overrides: List[str]) -> Callable[[str, str], List[str]]:
+    """Overrides for the students of one method only."""
+    return lambda task, method: overrides if method == label else []
+
+
 def ablations(data: str) -> Dict[str, dict]:
     """name -> task, methods (with 'vanilla KD'), seeds and a function
     giving the students' overrides (made when called: it may write data)."""
@@ -131,6 +163,27 @@ def ablations(data: str) -> Dict[str, dict]:
                 options=lambda overrides=overrides: tst_variant_option(
                     data, 0.1, overrides))
             for name, overrides in TST_VARIANTS.items()
+        },
+        # SoKD refining the feature hosts, on the same 10 % data
+        'cls-10pct-hosts':
+        dict(
+            task='cls',
+            seeds=[0, 1, 2],
+            methods=['vanilla KD', 'FitNet', 'FitNet+SoKD', 'AT', 'AT+SoKD'],
+            shared_runs=('cls-10pct-data', ['vanilla KD']),
+            options=lambda: data_fraction_option(data, 0.1)),
+        **{
+            f'cls-fitnet-sokd-{name}':
+            dict(
+                task='cls',
+                seeds=[0, 1, 2],
+                methods=['FitNet', 'FitNet+SoKD'],
+                baseline='FitNet',
+                # FitNet's runs are the benchmark's (no override)
+                benchmark_runs=['FitNet'],
+                options=lambda overrides=overrides: method_option(
+                    'FitNet+SoKD', overrides))
+            for name, overrides in SOKD_FITNET_VARIANTS.items()
         },
         'seg-teacher-lr':
         dict(
@@ -203,6 +256,10 @@ def main() -> None:
             f'{m.replace(" ", "_")}_seed{s}' for m in spec['methods']
             for s in spec['seeds']
         ]
+        same += [
+            f'{m.replace(" ", "_")}_seed{s}'
+            for m in spec.get('benchmark_runs', []) for s in spec['seeds']
+        ]
         link_runs(args.teachers, root, task, same)
         if 'shared_runs' in spec:  # the same overrides: the same runs
             source, methods = spec['shared_runs']
@@ -219,16 +276,17 @@ def main() -> None:
         key, metric, scale = TASKS[task]['metric']
         values = {m: [r[key] * scale for r in runs[m]] for m in runs}
         results[name] = values
-        kd = statistics.mean(values['vanilla KD'])
+        baseline = spec.get('baseline', 'vanilla KD')
+        reference = statistics.mean(values[baseline])
         for method, v in values.items():
-            delta = '' if method == 'vanilla KD' else \
-                f'{statistics.mean(v) - kd:+.2f}'
+            delta = '' if method == baseline else \
+                f'{statistics.mean(v) - reference:+.2f} vs {baseline}'
             lines.append(f'| {name} | {metric} | {method} | {summarise(v)} '
                          f'| {len(v)} | {delta} |')
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
         json.dump(results, f, indent=1)
-    print('| ablation | metric | method | value | seeds | vs KD |')
+    print('| ablation | metric | method | value | seeds | difference |')
     print('|---|---|---|---|---|---|')
     print('\n'.join(lines))
     print(f'wrote {args.out}; wall time {(time.time() - start) / 60:.1f} '

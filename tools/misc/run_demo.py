@@ -62,57 +62,62 @@ TASKS = {
             'TST+SoKD+DIST':
             'tst_sokd/mmpretrain/'
             'tst_sokd_dist_logits_resnet18-w32_resnet18-w8_digits.py',
+            'FitNet':
+            'baselines/mmpretrain/fitnet_resnet18-w32_resnet18-w8_digits.py',
+            'FitNet+SoKD':
+            'sokd/mmpretrain/sokd_fitnet_resnet18-w32_resnet18-w8_digits.py',
+            'AT':
+            'baselines/mmpretrain/at_resnet18-w32_resnet18-w8_digits.py',
+            'AT+SoKD':
+            'sokd/mmpretrain/sokd_at_resnet18-w32_resnet18-w8_digits.py',
         },
         metric=('accuracy/top1', 'top-1 (%)', 1.0)),
     'det':
     dict(
         teacher='baselines/mmdet/retinanet_r18-w32_fpn_digits.py',
         students={
-            'alone':
-            'baselines/mmdet/retinanet_r18-w8_fpn_digits.py',
-            'vanilla KD':
-            'baselines/mmdet/'
+            'alone': 'baselines/mmdet/retinanet_r18-w8_fpn_digits.py',
+            'vanilla KD': 'baselines/mmdet/'
             'kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
-            'DIST':
-            'dist/mmdet/'
+            'DIST': 'dist/mmdet/'
             'dist_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
-            'TST+KD':
-            'tst/mmdet/'
+            'TST+KD': 'tst/mmdet/'
             'tst_kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
-            'TST+DIST':
-            'tst/mmdet/'
+            'TST+DIST': 'tst/mmdet/'
             'tst_dist_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
-            'SoKD+KD':
-            'sokd/mmdet/'
+            'SoKD+KD': 'sokd/mmdet/'
             'sokd_kd_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
-            'SoKD+DIST':
-            'sokd/mmdet/'
+            'SoKD+DIST': 'sokd/mmdet/'
             'sokd_dist_cls-branch_retinanet_r18-w32_r18-w8_digits.py',
+            'FitNet':
+            'baselines/mmdet/fitnet_retinanet_r18-w32_r18-w8_digits.py',
+            'FitNet+SoKD':
+            'sokd/mmdet/sokd_fitnet_retinanet_r18-w32_r18-w8_digits.py',
+            'AT': 'baselines/mmdet/at_retinanet_r18-w32_r18-w8_digits.py',
+            'AT+SoKD': 'sokd/mmdet/sokd_at_retinanet_r18-w32_r18-w8_digits.py',
         },
         metric=('coco/bbox_mAP', 'bbox mAP (%)', 100.0)),
     'seg':
     dict(
         teacher='baselines/mmseg/pspnet_r18-w32-d8_digits.py',
         students={
-            'alone':
-            'baselines/mmseg/pspnet_r18-w8-d8_digits.py',
-            'vanilla KD':
-            'baselines/mmseg/'
+            'alone': 'baselines/mmseg/pspnet_r18-w8-d8_digits.py',
+            'vanilla KD': 'baselines/mmseg/'
             'kd_logits_pspnet_r18-w32_r18-w8_digits.py',
-            'DIST':
-            'dist/mmseg/dist_logits_pspnet_r18-w32_r18-w8_digits.py',
-            'TST+KD':
-            'tst/mmseg/'
+            'DIST': 'dist/mmseg/dist_logits_pspnet_r18-w32_r18-w8_digits.py',
+            'TST+KD': 'tst/mmseg/'
             'tst_kd_logits_pspnet_r18-w32_r18-w8_digits.py',
-            'TST+DIST':
-            'tst/mmseg/'
+            'TST+DIST': 'tst/mmseg/'
             'tst_dist_logits_pspnet_r18-w32_r18-w8_digits.py',
-            'SoKD+KD':
-            'sokd/mmseg/'
+            'SoKD+KD': 'sokd/mmseg/'
             'sokd_kd_logits_pspnet_r18-w32_r18-w8_digits.py',
-            'SoKD+DIST':
-            'sokd/mmseg/'
+            'SoKD+DIST': 'sokd/mmseg/'
             'sokd_dist_logits_pspnet_r18-w32_r18-w8_digits.py',
+            'FitNet': 'baselines/mmseg/fitnet_pspnet_r18-w32_r18-w8_digits.py',
+            'FitNet+SoKD':
+            'sokd/mmseg/sokd_fitnet_pspnet_r18-w32_r18-w8_digits.py',
+            'AT': 'baselines/mmseg/at_pspnet_r18-w32_r18-w8_digits.py',
+            'AT+SoKD': 'sokd/mmseg/sokd_at_pspnet_r18-w32_r18-w8_digits.py',
         },
         metric=('mIoU', 'mIoU (%)', 1.0)),
 }

@@ -1,4 +1,5 @@
 # Copyright (c) tstkd_plugin contributors.
+from contextlib import nullcontext
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -41,13 +42,20 @@ class SoKDDistill(CheckedSingleTeacherDistill):
       (second order, exact by double backward), and the policy steps on
       ``L(w', a)`` of the second half. Then the student steps on the whole
       batch as usual. About 4-5 forward/backward passes per step; one
-      process only (DDP does not support the double backward).
+      process only (DDP does not support the double backward). The policy
+      reaches ``L(w', a)`` twice: through ``w'`` (the implicit term) and
+      through the augmented teacher features of the second half.
+    - ``search='unrolled_implicit'``: the reference's exact step: the same,
+      with the augmentation off in ``L(w', .)``, so the policy is moved by
+      the implicit term only: towards augmentations whose training step
+      lowers the student's loss on un-augmented knowledge.
 
     Args:
         search_epochs (int, optional): Epochs of policy search.
         search_iters (int, optional): Iterations of policy search (for
             iteration-based training). Set exactly one of the two.
-        search (str): ``'first_order'`` or ``'unrolled'``.
+        search (str): ``'first_order'``, ``'unrolled'`` or
+            ``'unrolled_implicit'``.
         unroll_lr (float, optional): Learning rate of the virtual step;
             defaults to the student optimizer's current one.
         **kwargs: The arguments of ``CheckedSingleTeacherDistill``.
@@ -56,7 +64,8 @@ class SoKDDistill(CheckedSingleTeacherDistill):
     OPTIMIZERS = ('architecture', 'feature_augment')
     # kept out of auto_scale_lr (tstkd_plugin/engine/auto_scale_lr.py)
     FIXED_LR_OPTIMIZERS = ('feature_augment', )
-    SEARCH_MODES = ('first_order', 'unrolled')
+    SEARCH_MODES = ('first_order', 'unrolled', 'unrolled_implicit')
+    UNROLLED = ('unrolled', 'unrolled_implicit')
 
     def __init__(self,
                  search_epochs: Optional[int] = None,
@@ -77,9 +86,9 @@ class SoKDDistill(CheckedSingleTeacherDistill):
         if search not in self.SEARCH_MODES:
             raise ValueError(f'model.search: expected one of '
                              f'{self.SEARCH_MODES}, got {search!r}')
-        if search == 'unrolled' and get_world_size() > 1:
+        if search in self.UNROLLED and get_world_size() > 1:
             # DDP's gradient hooks do not support the double backward
-            raise ValueError("model.search='unrolled' runs in one process "
+            raise ValueError(f'model.search={search!r} runs in one process '
                              "only; use 'first_order' for distributed "
                              'training')
         super().__init__(**kwargs)
@@ -116,7 +125,7 @@ class SoKDDistill(CheckedSingleTeacherDistill):
         student, policy = optim_wrapper['architecture'], \
             optim_wrapper['feature_augment']
         searching = self.searching()
-        if searching and self.search == 'unrolled':
+        if searching and self.search in self.UNROLLED:
             self.unrolled_policy_step(inputs, samples, student, policy)
         with student.optim_context(self):
             losses = self.loss(inputs, samples)
@@ -133,11 +142,11 @@ class SoKDDistill(CheckedSingleTeacherDistill):
     def check_amp(self, optim_wrapper: OptimWrapperDict) -> None:
         """Refuse AMP wrappers with the unrolled search (see
         ``tstkd_plugin.apis.enable_amp``)."""
-        if self.search == 'unrolled' and any(
+        if self.search in self.UNROLLED and any(
                 isinstance(w, AmpOptimWrapper)
                 for w in optim_wrapper.values()):
             raise ValueError(
-                "model.search='unrolled' with an AmpOptimWrapper in "
+                f'model.search={self.search!r} with an AmpOptimWrapper in '
                 'optim_wrapper: the second-order step is not safe in half '
                 "precision; use model.search='first_order' or no AMP")
 
@@ -184,8 +193,9 @@ class SoKDDistill(CheckedSingleTeacherDistill):
         """The bi-level policy step (class docstring)."""
         half = inputs.shape[0] // 2
         if half < 1:
-            raise ValueError("model.search='unrolled' needs batches of at "
-                             'least 2 samples (train_dataloader.batch_size)')
+            raise ValueError(f'model.search={self.search!r} needs batches '
+                             'of at least 2 samples '
+                             '(train_dataloader.batch_size)')
         lr = self.unroll_lr if self.unroll_lr is not None else \
             student.get_lr()['lr'][0]
         policy_params = self._policy_parameters()
@@ -205,11 +215,13 @@ class SoKDDistill(CheckedSingleTeacherDistill):
             name: p if g is None else p - lr * g
             for (name, p), g in zip(weights.items(), grads)
         }
-        val_losses = functional_call(
-            self,
-            virtual, (inputs[half:], samples[half:]),
-            dict(mode='loss'),
-            strict=False)
+        with (unwrap(self.distiller).augmentation_off()
+              if self.search == 'unrolled_implicit' else nullcontext()):
+            val_losses = functional_call(
+                self,
+                virtual, (inputs[half:], samples[half:]),
+                dict(mode='loss'),
+                strict=False)
         val_loss, _ = self.parse_losses(val_losses)
         self._update(policy, val_loss)
         student.zero_grad()  # the weights got gradients on the way

@@ -39,9 +39,10 @@ def enable_amp(cfg: Config) -> None:
     Args:
         cfg (Config): The training config, changed in place.
     """
-    if cfg.model.get('search') == 'unrolled':
+    search = cfg.model.get('search')
+    if search in ('unrolled', 'unrolled_implicit'):
         raise ValueError(
-            "--amp: model.search='unrolled' differentiates through a "
+            f'--amp: model.search={search!r} differentiates through a '
             "virtual student step, which is not safe in half precision; "
             "use model.search='first_order' or train without --amp")
     for key, wrapper in optim_wrapper_cfgs(cfg):

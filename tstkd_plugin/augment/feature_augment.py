@@ -97,6 +97,8 @@ class FeatureAugment(LearnedPolicy, nn.Module):
             init_logits('init_magnitude', init_magnitude,
                         self.magnitude_names))
         self.last_subpolicy: Optional[int] = None
+        # set by SoKDDistiller.augmentation_off: the identity, no sampling
+        self.bypassed = False
 
     @property
     def subpolicy_probabilities(self) -> Dict[str, float]:
@@ -121,6 +123,8 @@ class FeatureAugment(LearnedPolicy, nn.Module):
             subpolicy (int, optional): Use this sub-policy instead of a
                 sampled one (tests and visualisation); its weight is then 1.
         """
+        if self.bypassed:
+            return x
         if subpolicy is None:
             weights = F.gumbel_softmax(
                 self.subpolicy_logits, tau=self.temperature, hard=True)

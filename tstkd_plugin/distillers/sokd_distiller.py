@@ -1,5 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
-from typing import Dict, List, Optional, Union
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Union
 
 import torch
 from mmrazor.models import ConfigurableDistiller
@@ -243,6 +244,18 @@ class SoKDDistiller(ConfigurableDistiller):
             data_idx=student.get('data_idx'),
             host_keys=(sides[True][0], sides[False][0]))
         return dict(derived, **pair)
+
+    @contextmanager
+    def augmentation_off(self) -> Iterator[None]:
+        """Every pair's teacher feature un-augmented inside the block (the
+        reference's validation loss of its unrolled search)."""
+        for augment in self.feature_augments.values():
+            augment.bypassed = True
+        try:
+            yield
+        finally:
+            for augment in self.feature_augments.values():
+                augment.bypassed = False
 
     def pair_features(self, pair: dict,
                       level: Optional[int]) -> List[torch.Tensor]:

@@ -14,9 +14,17 @@ sokd_model_wrapper_cfg = dict(
     find_unused_parameters=False)
 # Refining a feature host as the reference's DFKD does: its DAM,
 # AreaDetection(C_t, C_t, 100) with the top-8 peaks (a config gives
-# feat_channels = C_t), and its magnitudes (m = 0.5 the identity, the
-# direction learnt).
+# feat_channels = C_t; the box bounds are ours, the DAM's defaults), and its
+# policy's start (apply probability 0.5, m = 0.5 the identity, the direction
+# learnt).
 sokd_dfkd_dam = dict(
-    type='DistinctiveAreaDetector', num_heatmaps=100, num_peaks=8)
+    type='DistinctiveAreaDetector',
+    num_heatmaps=100,
+    num_peaks=8,
+    min_size=0.1,
+    max_size=0.3)
 sokd_dfkd_feature_augment = dict(
-    sokd_feature_augment, magnitude_mapping='symmetric')
+    sokd_feature_augment,
+    init_probability=0.5,
+    init_magnitude=0.5,
+    magnitude_mapping='symmetric')
