@@ -63,6 +63,7 @@ def test_table_reports_every_method_against_kd():
     assert '1.70 (during search), 1.60 (after search)' in rows['SoKD+KD']
     assert '30 / 20 / 50 %' in rows['SoKD+KD']
     assert '| 1.00 | 1.50 | 50 / 40 / 10 % |' in rows['vanilla KD']
+    assert 'vs host' not in table[0]  # no refined feature host measured
 
 
 def test_table_reports_a_refined_host_against_its_host():

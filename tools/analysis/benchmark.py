@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 # run_demo (tools/misc/) trains and scores the runs
 sys.path.insert(
@@ -209,11 +209,24 @@ def fmt(entry: dict) -> str:
     return f"{entry['mean']:.2f} ± {entry['std']:.2f}"
 
 
+def _host_of(method: str, accuracy: dict) -> Optional[dict]:
+    """The measured host of a feature host refined by SoKD (FitNet+SoKD:
+    FitNet), or None."""
+    if not method.endswith('+SoKD'):
+        return None
+    return accuracy.get(method[:-len('+SoKD')])
+
+
 def table(results: dict) -> str:
+    # a 'vs host' column where a refined host and its host were measured
+    with_hosts = any(
+        _host_of(m, e['accuracy']) for e in results.values()
+        for m in e['accuracy'])
+    host_head, host_rule = ('vs host | ', '---|') if with_hosts else ('', '')
     lines = [
-        '| task | method | metric | seeds | vs KD | vs host | step / KD | '
+        f'| task | method | metric | seeds | vs KD | {host_head}step / KD | '
         'peak memory / KD | teacher / student / method share of the step |',
-        '|---|---|---|---|---|---|---|---|---|'
+        f'|---|---|---|---|---|{host_rule}---|---|---|'
     ]
     for task, entry in results.items():
         acc, cost = entry['accuracy'], entry['cost']
@@ -222,9 +235,7 @@ def table(results: dict) -> str:
             c = cost.get(method)
             delta = '' if kd is None or method in ('teacher', 'vanilla KD') \
                 else f"{a['mean'] - kd:+.2f}"
-            # a feature host refined by SoKD ('FitNet+SoKD'): against it
-            host = acc.get(method[:-len('+SoKD')]) \
-                if method.endswith('+SoKD') else None
+            host = _host_of(method, acc)
             vs_host = '' if host is None else \
                 f"{a['mean'] - host['mean']:+.2f}"
             ratio = memory = shares = ''
@@ -237,10 +248,10 @@ def table(results: dict) -> str:
                 shares = (f"{100 * s['teacher']:.0f} / "
                           f"{100 * s['student']:.0f} / "
                           f"{100 * s['method']:.0f} %")
+            host_cell = f'{vs_host} | ' if with_hosts else ''
             lines.append(f"| {task} | {method} | {fmt(a)} | "
-                         f"{len(a['values'])} | {delta} | {vs_host} | "
-                         f'{ratio} | '
-                         f'{memory} | {shares} |')
+                         f"{len(a['values'])} | {delta} | {host_cell}"
+                         f'{ratio} | {memory} | {shares} |')
     return '\n'.join(lines)
 
 

@@ -170,7 +170,6 @@ def ablations(data: str) -> Dict[str, dict]:
             task='cls',
             seeds=[0, 1, 2],
             methods=['vanilla KD', 'FitNet', 'FitNet+SoKD', 'AT', 'AT+SoKD'],
-            shared_runs=('cls-10pct-data', ['vanilla KD']),
             options=lambda: data_fraction_option(data, 0.1)),
         **{
             f'cls-fitnet-sokd-{name}':
