@@ -6,6 +6,8 @@ from typing import List, Tuple
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
+from ..algorithms.sokd_distill import SoKDDistill
+
 
 def optim_wrapper_cfgs(cfg: Config) -> List[Tuple[str, ConfigDict]]:
     """The config's optimizer-wrapper configs with their keys: the one
@@ -40,7 +42,7 @@ def enable_amp(cfg: Config) -> None:
         cfg (Config): The training config, changed in place.
     """
     search = cfg.model.get('search')
-    if search in ('unrolled', 'unrolled_implicit'):
+    if search in SoKDDistill.UNROLLED:
         raise ValueError(
             f'--amp: model.search={search!r} differentiates through a '
             "virtual student step, which is not safe in half precision; "

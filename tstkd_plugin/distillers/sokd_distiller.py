@@ -316,23 +316,24 @@ class SoKDDistiller(ConfigurableDistiller):
             losses = super().compute_distill_losses()
         finally:
             self.loss_forward_mappings = mappings
-        terms = dict(feat=0., dam=0., heat=0., area=0.)
-        count, feat_count = 0, 0
+        # one entry per refined level
+        feats: List[torch.Tensor] = []
+        dams: List[torch.Tensor] = []
+        heats: List[torch.Tensor] = []
+        areas: List[torch.Tensor] = []
 
         def refine(name: str, student: torch.Tensor,
                    teacher: torch.Tensor) -> tuple:
-            """The pair's mask and augmented teacher on one level; the DAM
-            terms are accumulated."""
-            nonlocal count
+            """The pair's mask and augmented teacher on one level; its DAM
+            terms are collected."""
             augment, dam = self.feature_augments[name], self.dams[name]
             augmented = augment(teacher)
             out_s, out_t = dam(student), dam(augmented)
             mask = dam.regions(out_s)
-            terms['dam'] = terms['dam'] + dam.consistency_loss(out_s, out_t)
-            terms['heat'] = terms['heat'] + dam.heatmap_loss(
-                dam(teacher), activation_energy(teacher))
-            terms['area'] = terms['area'] + mask.mean().detach()
-            count += 1
+            dams.append(dam.consistency_loss(out_s, out_t))
+            heats.append(
+                dam.heatmap_loss(dam(teacher), activation_energy(teacher)))
+            areas.append(mask.mean().detach())
             return mask, augmented
 
         tuple_hosts: Dict[str, List[str]] = {}
@@ -352,9 +353,7 @@ class SoKDDistiller(ConfigurableDistiller):
                     }) / len(pair['levels'])
                     losses[host] = losses.get(host, 0.) + value
                 else:
-                    terms['feat'] = terms['feat'] + self.loss_feat(
-                        student, augmented, mask)
-                    feat_count += 1
+                    feats.append(self.loss_feat(student, augmented, mask))
         for host, names in tuple_hosts.items():
             # a multi-level host (ReviewKD's HCLLoss): each pair refines its
             # level in place, the others are left as they are
@@ -369,10 +368,11 @@ class SoKDDistiller(ConfigurableDistiller):
                 s_key: tuple(student),
                 t_key: tuple(teacher)
             })
-        if feat_count:
-            losses['loss_sokd_feat'] = terms['feat'] / feat_count
+        if feats:
+            losses['loss_sokd_feat'] = sum(feats) / len(feats)
         losses.update(
-            loss_sokd_dam=self.loss_dam_weight * terms['dam'] / count,
-            loss_sokd_heatmap=self.loss_heatmap_weight * terms['heat'] / count,
-            sokd_mask_area=terms['area'] / count)
+            loss_sokd_dam=self.loss_dam_weight * sum(dams) / len(dams),
+            loss_sokd_heatmap=self.loss_heatmap_weight * sum(heats) /
+            len(heats),
+            sokd_mask_area=sum(areas) / len(areas))
         return losses

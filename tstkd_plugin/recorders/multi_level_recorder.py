@@ -2,6 +2,7 @@
 import copy
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from mmrazor.models.task_modules.recorder import RecorderManager
 from mmrazor.models.task_modules.recorder.base_recorder import BaseRecorder
 from mmrazor.registry import TASK_UTILS
 from torch import nn
@@ -36,20 +37,22 @@ class MultiLevelRecorder(BaseRecorder):
                 'MultiLevel recorder levels: expected a non-empty list of '
                 'recorder configs (dicts with a type and a source), got '
                 f'{levels!r}')
-        self._recorders: List[BaseRecorder] = []
+        configs: Dict[str, dict] = {}
         self._picks: List[Tuple[int, Optional[int]]] = []
-        for level in levels:
+        for i, level in enumerate(levels):
             cfg = copy.deepcopy(dict(level))
             self._picks.append((cfg.pop('record_idx',
                                         0), cfg.pop('data_idx', None)))
-            cfg['type'] = cfg['type'] + 'Recorder'
-            self._recorders.append(TASK_UTILS.build(cfg))
+            configs[str(i)] = cfg
+        # mmrazor's manager builds, starts and stops the levels' recorders
+        self._levels = RecorderManager(configs)
+        self._recorders: List[BaseRecorder] = list(
+            self._levels.recorders.values())
         super().__init__(source=', '.join(recorder.source
                                           for recorder in self._recorders))
 
     def prepare_from_model(self, model: Optional[nn.Module] = None) -> None:
-        for recorder in self._recorders:
-            recorder.initialize(model)
+        self._levels.initialize(model)
 
     def get_record_data(self,
                         record_idx: int = 0,
@@ -74,9 +77,7 @@ class MultiLevelRecorder(BaseRecorder):
 
     def __enter__(self) -> None:
         super().__enter__()
-        for recorder in self._recorders:
-            recorder.__enter__()
+        self._levels.__enter__()
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
-        for recorder in self._recorders:
-            recorder.__exit__(exc_type, exc_value, traceback)
+        self._levels.__exit__(exc_type, exc_value, traceback)
