@@ -28,3 +28,8 @@ sokd_dfkd_feature_augment = dict(
     init_probability=0.5,
     init_magnitude=0.5,
     magnitude_mapping='symmetric')
+# The demos' policy optimizer: lr 0.05 instead of 3e-4, for their ~90-step
+# searches (the reference's searches last tens of thousands of steps).
+sokd_demo_policy_optim_wrapper = dict(
+    sokd_policy_optim_wrapper,
+    optimizer=dict(sokd_policy_optim_wrapper['optimizer'], lr=0.05))

@@ -44,9 +44,7 @@ optim_wrapper = dict(
     _delete_=True,
     constructor='SoKDOptimWrapperConstructor',
     architecture=_base_.optim_wrapper,
-    feature_augment=dict(
-        _base_.sokd_policy_optim_wrapper,
-        optimizer=dict(_base_.sokd_policy_optim_wrapper.optimizer, lr=0.05)))
+    feature_augment=_base_.sokd_demo_policy_optim_wrapper)
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, feature_augment=[])
 model_wrapper_cfg = _base_.sokd_model_wrapper_cfg
