@@ -38,7 +38,8 @@ from typing import Dict, List, Optional
 # run_demo (tools/misc/) trains and scores the runs
 sys.path.insert(
     0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'misc'))
-from run_demo import CONFIGS, REPO, TASKS, prepare_data, train_tasks
+from run_demo import (CONFIGS, REPO, TASKS, prepare_data, run_dir_name,
+                      train_tasks)
 
 METHODS = {
     'cls': [
@@ -275,7 +276,7 @@ def plot(results: dict, work: str, out: str) -> None:
         high = max(acc[n]['mean'] + acc[n]['std'] for n in names)
         ax.set_ylim(max(0, low - 2), min(100, high + 1))
         ax.set_title(f'{task}: {TASKS[task]["metric"][1]}', fontsize=8)
-    scalars = osp.join(work, 'cls', 'TST+KD_seed0')
+    scalars = osp.join(work, 'cls', run_dir_name('TST+KD', 0))
     policy = _tst_policy(scalars)
     ax = axes[-1]
     if not policy:  # no TST run (--hosts)

@@ -45,7 +45,8 @@ from typing import Callable, Dict, List
 # run_demo (tools/misc/) trains and scores the runs
 sys.path.insert(
     0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'misc'))
-from run_demo import CONFIGS, METRICS_FILE, TASKS, summarise, train_tasks
+from run_demo import (CONFIGS, METRICS_FILE, TASKS, run_dir_name, summarise,
+                      train_tasks)
 
 
 def subset_ann_file(data: str, fraction: float, seed: int = 0) -> str:
@@ -251,22 +252,17 @@ def main() -> None:
             continue
         task, root = spec['task'], osp.join(args.work_dir, name)
         options = spec['options']()
-        same = [] if options else [  # without overrides: the same runs
-            f'{m.replace(" ", "_")}_seed{s}' for m in spec['methods']
-            for s in spec['seeds']
-        ]
-        same += [
-            f'{m.replace(" ", "_")}_seed{s}'
-            for m in spec.get('benchmark_runs', []) for s in spec['seeds']
-        ]
-        link_runs(args.teachers, root, task, same)
+        # without overrides: the benchmark's runs
+        unchanged = spec.get('benchmark_runs', []) + \
+            ([] if options else spec['methods'])
+        link_runs(
+            args.teachers, root, task,
+            [run_dir_name(m, s) for m in unchanged for s in spec['seeds']])
         if 'shared_runs' in spec:  # the same overrides: the same runs
             source, methods = spec['shared_runs']
             link_runs(
-                osp.join(args.work_dir, source), root, task, [
-                    f'{m.replace(" ", "_")}_seed{s}' for m in methods
-                    for s in spec['seeds']
-                ])
+                osp.join(args.work_dir, source), root, task,
+                [run_dir_name(m, s) for m in methods for s in spec['seeds']])
         _, runs = train_tasks({task: (spec['seeds'], spec['methods'])},
                               root,
                               reuse=True,

@@ -129,6 +129,11 @@ METHODS = sorted({m
                   for m in t['students']} - {'alone'})
 
 
+def run_dir_name(label: str, seed: int) -> str:
+    """A student run's folder in its task's work dir."""
+    return f'{label.replace(" ", "_")}_seed{seed}'
+
+
 def run(args: List[str], log: str, threads: Optional[int] = None) -> None:
     """Run a Python script of the repo with its output in ``log``; torch
     uses ``threads`` threads if given."""
@@ -278,7 +283,7 @@ def train_tasks(
             teachers[task].result()  # started earlier: no deadlock
             options.append(f'model.teacher_ckpt='
                            f'{last_checkpoint(osp.join(root, "teacher"))}')
-        work_dir = osp.join(root, f'{label.replace(" ", "_")}_seed{seed}')
+        work_dir = osp.join(root, run_dir_name(label, seed))
         metrics = train_and_score(TASKS[task]['students'][label], work_dir,
                                   seed, options, reuse, threads)
         student_label = 'student alone' if label == 'alone' else label
