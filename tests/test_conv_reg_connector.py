@@ -36,3 +36,18 @@ def test_num_convs_below_one_is_refused_by_name():
                 in_channel=8,
                 out_channel=8,
                 num_convs=0))
+
+
+def test_a_transposed_first_layer_doubles_the_size():
+    # CRD's regressor for a student map half the teacher's (R50 -> MBv2)
+    connector = MODELS.build(
+        dict(
+            type='ConvRegConnector',
+            in_channel=16,
+            out_channel=64,
+            kernel_size=4,
+            stride=2,
+            padding=1,
+            conv_cfg=dict(type='deconv')))
+    assert isinstance(connector.layers[0].conv, torch.nn.ConvTranspose2d)
+    assert connector(torch.randn(2, 16, 8, 8)).shape == (2, 64, 16, 16)

@@ -17,6 +17,16 @@ FITNET = osp.join(CONFIGS, 'baselines', 'mmpretrain', 'cifar100',
                   'fitnet_resnet32x4_resnet8x4_cifar100.py')
 SOKD = osp.join(CONFIGS, 'sokd', 'mmpretrain', 'cifar100',
                 'sokd_fitnet_resnet32x4_resnet8x4_cifar100.py')
+# the pair of the paper's FitNet row (no reference config: its CIFAR FitNet
+# and DFKD recipes on CRD's feats[2] of the two networks)
+FITNET_MBV2 = osp.join(CONFIGS, 'baselines', 'mmpretrain', 'cifar100',
+                       'fitnet_resnet50_mobilenet-v2_cifar100.py')
+SOKD_MBV2 = osp.join(CONFIGS, 'sokd', 'mmpretrain', 'cifar100',
+                     'sokd_fitnet_resnet50_mobilenet-v2_cifar100.py')
+FITNET_PAIRS = [
+    (FITNET, SOKD, 'backbone.layer2', 128),
+    (FITNET_MBV2, SOKD_MBV2, 'backbone.features.8', 512),
+]
 
 
 def hint_of(distiller):
@@ -48,22 +58,71 @@ def test_fitnet_host_is_mdistillers_fitnet():
     assert cfg.train_dataloader.batch_size == 64
 
 
-def test_sokd_on_fitnet_is_the_references_dfkd():
-    fitnet, sokd = Config.fromfile(FITNET), Config.fromfile(SOKD)
+def test_fitnet_r50_mobilenet_v2_host_is_crds_fitnet_on_feats2():
+    cfg = Config.fromfile(FITNET_MBV2)
+    s_source, t_source, connector, loss = hint_of(cfg.model.distiller)
+    # feats[2]: ResNet-50's layer2 (512 channels, 16x16 on 32x32 inputs),
+    # MobileNetV2's third stage (blocks 6-8 after the 3-module stem: 16
+    # channels, 8x8), mapped up by CRD's transposed ConvReg
+    assert (s_source, t_source) == ('backbone.features.8', 'backbone.layer2')
+    assert (connector.in_channel, connector.out_channel, connector.kernel_size,
+            connector.stride, connector.padding,
+            connector.conv_cfg) == (16, 512, 4, 2, 1, dict(type='deconv'))
+    assert connector.get('num_convs', 1) == 1
+    assert (loss.type, loss.div_element, loss.loss_weight) == ('L2Loss', True,
+                                                               100), REFERENCE
+    assert set(cfg.model.distiller.distill_losses) == {'loss_hint'}
+    assert cfg.model.architecture.backbone.type == 'MobileNetV2CIFAR'
+    assert cfg.model.architecture.head.loss.loss_weight == 1.0
+    assert cfg.model.teacher.cfg_path.endswith('resnet50_cifar100.py')
+    # CRD's lr for the mobile students; the rest of the CIFAR FitNet recipe
+    assert cfg.optim_wrapper.optimizer.lr == 0.01
+    assert cfg.train_cfg.max_epochs == 240
+    assert cfg.param_scheduler.milestones == [150, 180, 210]
+    assert cfg.train_dataloader.batch_size == 64
+
+
+def test_fitnet_r50_mobilenet_v2_hint_shapes_match():
+    import torch
+    from mmpretrain.registry import MODELS as CLS_MODELS
+    from mmrazor.registry import MODELS
+
+    cfg = Config.fromfile(FITNET_MBV2)
+    student = CLS_MODELS.build(cfg.model.architecture.backbone)
+    teacher_cfg = Config.fromfile(
+        osp.join(CONFIGS, 'baselines', 'mmpretrain', 'cifar100',
+                 'resnet50_cifar100.py'))
+    teacher = CLS_MODELS.build(teacher_cfg.model.backbone)
+    x = torch.randn(2, 3, 32, 32)
+    s = student.features[:9](x)
+    t = teacher.layer2(
+        teacher.layer1(teacher.relu(teacher.norm1(teacher.conv1(x)))))
+    regressor = MODELS.build(cfg.model.distiller.connectors.hint_regressor)
+    assert regressor(s).shape == t.shape == (2, 512, 16, 16)
+
+
+@pytest.mark.parametrize('host_config, sokd_config, s_hint, channels',
+                         FITNET_PAIRS)
+def test_sokd_on_fitnet_is_the_references_dfkd(host_config, sokd_config,
+                                               s_hint, channels):
+    fitnet, sokd = Config.fromfile(host_config), Config.fromfile(sokd_config)
     model, distiller = sokd.model, sokd.model.distiller
     assert (model.type, model.search_epochs) == ('SoKDDistill', 50), REFERENCE
     s_source, t_source, connector, loss = hint_of(distiller)
-    assert (s_source, t_source) == ('backbone.layer2', 'backbone.layer2')
+    assert (s_source, t_source) == (s_hint, 'backbone.layer2')
     assert connector.num_convs == 3, REFERENCE
+    # the host's regressor grown to three layers, nothing else changed
+    host_connector = hint_of(fitnet.model.distiller)[2]
+    assert dict(connector, num_convs=1) == dict(host_connector, num_convs=1)
     assert (loss.type, loss.div_element, loss.loss_weight) == ('L2Loss', True,
                                                                1000), REFERENCE
     assert dict(distiller.sokd_pairs) == {
-        'hint': dict(host_loss='loss_hint', channels=128)
+        'hint': dict(host_loss='loss_hint', channels=channels)
     }
     assert distiller.loss_dam_weight == 1000, REFERENCE
     dam = distiller.dam
     assert (dam.feat_channels, dam.num_heatmaps,
-            dam.num_peaks) == (128, 100, 8), REFERENCE
+            dam.num_peaks) == (channels, 100, 8), REFERENCE
     augment = distiller.feature_augment
     assert (augment.magnitude_mapping, augment.temperature) == ('symmetric',
                                                                 0.5)

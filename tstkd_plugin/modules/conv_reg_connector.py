@@ -16,10 +16,13 @@ class ConvRegConnector(BaseConnector):
 
     A first conv-BN-ReLU maps the channels and, through ``kernel_size``,
     ``stride`` and ``padding``, the spatial size (e.g. kernel 3, stride 2,
-    padding 1 halves it); ``num_convs - 1`` further 3x3 conv-BN-ReLU layers
-    at the teacher's width follow. ``num_convs=1`` is FitNet's one-layer
-    regressor; SoKD's reference adapter is ``num_convs=3``. mmrazor's
-    ``ConvModuleConnector`` is the one-layer case without the stack.
+    padding 1 halves it; with ``conv_cfg=dict(type='deconv')`` a transposed
+    conv of kernel 4, stride 2, padding 1 doubles it, CRD's regressor for a
+    student map half the teacher's); ``num_convs - 1`` further 3x3
+    conv-BN-ReLU layers at the teacher's width follow. ``num_convs=1`` is
+    FitNet's one-layer regressor; SoKD's reference adapter is
+    ``num_convs=3``. mmrazor's ``ConvModuleConnector`` is the one-layer case
+    without the stack.
 
     Args:
         in_channel (int): Channels of the student feature.
@@ -28,6 +31,9 @@ class ConvRegConnector(BaseConnector):
         kernel_size (int): Kernel of the first layer. Defaults to 3.
         stride (int): Stride of the first layer. Defaults to 1.
         padding (int): Padding of the first layer. Defaults to 1.
+        conv_cfg (dict, optional): The first layer's conv (mmcv's
+            ``conv_cfg``; ``dict(type='deconv')``: transposed). Defaults to
+            None (a conv).
         norm_cfg (dict): Normalisation of every layer. Defaults to BN.
         init_cfg (dict, optional): mmengine init config.
     """
@@ -39,6 +45,7 @@ class ConvRegConnector(BaseConnector):
                  kernel_size: int = 3,
                  stride: int = 1,
                  padding: int = 1,
+                 conv_cfg: Optional[Dict] = None,
                  norm_cfg: Dict = dict(type='BN'),
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg)
@@ -52,6 +59,7 @@ class ConvRegConnector(BaseConnector):
                 kernel_size,
                 stride=stride,
                 padding=padding,
+                conv_cfg=conv_cfg,
                 norm_cfg=norm_cfg)
         ]
         layers += [
