@@ -1,8 +1,9 @@
 # Copyright (c) tstkd_plugin contributors.
 """SoKD's host configs are the reference's recipes (FitNet, AT and ReviewKD
 as mdistiller runs them; DFKD, SoKD on FitNet), our COCO and Cityscapes
-hosts carry DFKD's changes, and each SoKD config differs from its host only
-by SoKD."""
+hosts carry DFKD's changes, each SoKD config differs from its host only
+by SoKD, and the older SoKD paper configs (logit hosts on ImageNet and
+Cityscapes, the DAM branch on COCO) keep their hosts' recipes."""
 import os.path as osp
 
 import pytest
@@ -23,9 +24,11 @@ FITNET_MBV2 = osp.join(CONFIGS, 'baselines', 'mmpretrain', 'cifar100',
                        'fitnet_resnet50_mobilenet-v2_cifar100.py')
 SOKD_MBV2 = osp.join(CONFIGS, 'sokd', 'mmpretrain', 'cifar100',
                      'sokd_fitnet_resnet50_mobilenet-v2_cifar100.py')
+# (host, SoKD config, student hint, teacher channels, search epochs: the
+# reference's default 20, its R32x4 config's 50)
 FITNET_PAIRS = [
-    (FITNET, SOKD, 'backbone.layer2', 128),
-    (FITNET_MBV2, SOKD_MBV2, 'backbone.features.8', 512),
+    (FITNET, SOKD, 'backbone.layer2', 128, 50),
+    (FITNET_MBV2, SOKD_MBV2, 'backbone.features.8', 512, 20),
 ]
 
 
@@ -101,13 +104,15 @@ def test_fitnet_r50_mobilenet_v2_hint_shapes_match():
     assert regressor(s).shape == t.shape == (2, 512, 16, 16)
 
 
-@pytest.mark.parametrize('host_config, sokd_config, s_hint, channels',
-                         FITNET_PAIRS)
+@pytest.mark.parametrize(
+    'host_config, sokd_config, s_hint, channels, search_epochs', FITNET_PAIRS)
 def test_sokd_on_fitnet_is_the_references_dfkd(host_config, sokd_config,
-                                               s_hint, channels):
+                                               s_hint, channels,
+                                               search_epochs):
     fitnet, sokd = Config.fromfile(host_config), Config.fromfile(sokd_config)
     model, distiller = sokd.model, sokd.model.distiller
-    assert (model.type, model.search_epochs) == ('SoKDDistill', 50), REFERENCE
+    assert (model.type, model.search_epochs) == ('SoKDDistill',
+                                                 search_epochs), REFERENCE
     s_source, t_source, connector, loss = hint_of(distiller)
     assert (s_source, t_source) == (s_hint, 'backbone.layer2')
     assert connector.num_convs == 3, REFERENCE
@@ -366,3 +371,119 @@ def test_demo_feature_hosts_and_their_sokd_configs(host, sokd):
     assert not foreign, foreign
     for key in ('architecture', 'teacher', 'teacher_ckpt'):
         assert on_cfg.model[key] == off_cfg.model[key], key
+
+
+# -- the older SoKD paper configs: logit hosts and the detection DAM branch --
+def _config(path: str) -> Config:
+    return Config.fromfile(osp.join(CONFIGS, path))
+
+
+def _assert_references_policy_optimizer(cfg: Config) -> None:
+    policy = cfg.optim_wrapper.feature_augment.optimizer
+    assert (policy.type, policy.lr, tuple(policy.betas),
+            policy.weight_decay) == ('Adam', 3e-4, (0.5, 0.999),
+                                     1e-3), REFERENCE
+
+
+IN1K = 'sokd/mmpretrain/sokd_{}_logits_resnet34_resnet18_8xb32_in1k.py'
+
+
+def test_imagenet_logit_hosts_search_five_epochs_on_stage2():
+    dist, kd = _config(IN1K.format('dist')), _config(IN1K.format('kd'))
+    for cfg in (dist, kd):
+        assert (cfg.model.type, cfg.model.search_epochs) == ('SoKDDistill', 5
+                                                             )  # spec
+        _assert_references_policy_optimizer(cfg)
+        pairs = cfg.model.distiller.sokd_pairs
+        assert list(pairs) == ['layer2'] and pairs.layer2.channels == 128
+        assert cfg.model.distiller.dam.num_peaks == 8, REFERENCE
+    # SoKD + KD is SoKD + DIST with DIST README's KD (tau 1, weight 1)
+    loss = kd.model.distiller.distill_losses
+    assert list(loss) == ['loss_kd']
+    assert (loss.loss_kd.type, loss.loss_kd.tau,
+            loss.loss_kd.loss_weight) == ('KLDivergence', 1, 1.0)
+    on, off = flatten(kd.to_dict()), flatten(dist.to_dict())
+    changed = {k for k in set(on) | set(off) if on.get(k) != off.get(k)}
+    assert changed and all(
+        k.startswith(('model.distiller.distill_losses',
+                      'model.distiller.loss_forward_mappings'))
+        for k in changed), changed
+
+
+COCO = 'sokd/mmdet/sokd_faster-rcnn_r101_{}_fpn_2x_coco.py'
+
+
+def test_coco_dam_branch_on_mmdets_faster_rcnn_2x():
+    cfg = _config(COCO.format('r50'))
+    from mmengine.utils import get_installed_path
+    mmdet = Config.fromfile(
+        osp.join(
+            get_installed_path('mmdet'), '.mim', 'configs', 'faster_rcnn',
+            'faster-rcnn_r50_fpn_2x_coco.py'))
+    model = cfg.model
+
+    # the reference's detection setting: a DAM branch on the FPN levels, no
+    # logit term; student, data and schedule are mmdet's 2x recipe
+    def same(ours, theirs):  # ours carry the mmdet scope of the base
+
+        def unscoped(value):
+            return {
+                k: v
+                for k, v in flatten(dict(value)).items()
+                if not k.endswith('_scope_')
+            }
+
+        return unscoped(ours) == unscoped(theirs)
+
+    assert same(model.architecture, mmdet.model)
+    assert same(cfg.optim_wrapper.architecture, mmdet.optim_wrapper)
+    assert all(
+        same(a, b) for a, b in zip(
+            cfg.param_scheduler.architecture,
+            mmdet.param_scheduler,
+            strict=True))
+    assert same(cfg.train_dataloader, mmdet.train_dataloader)
+    assert cfg.train_cfg.max_epochs == 24 and model.search_epochs == 2
+    assert model.teacher.cfg_path == \
+        'mmdet::faster_rcnn/faster-rcnn_r101_fpn_2x_coco.py'
+    assert 'faster_rcnn_r101_fpn_2x_coco_bbox_mAP-0.398' in model.teacher_ckpt
+    assert not model.distiller.get('distill_losses')
+    fpn = model.distiller.sokd_pairs.fpn
+    assert (fpn.channels, fpn.data_idx) == (256, [0, 1, 2, 3, 4])
+    _assert_references_policy_optimizer(cfg)
+    # R18: only the student's backbone (torchvision's) and FPN inputs differ
+    r18 = _config(COCO.format('r18'))
+    on, off = flatten(r18.to_dict()), flatten(cfg.to_dict())
+    changed = {k for k in set(on) | set(off) if on.get(k) != off.get(k)}
+    assert changed == {
+        'model.architecture.backbone.depth',
+        'model.architecture.backbone.init_cfg.checkpoint',
+        'model.architecture.neck.in_channels'
+    }, changed
+    assert r18.model.architecture.neck.in_channels == [64, 128, 256, 512]
+
+
+def test_cityscapes_dist_host_with_sokd_on_two_feature_pairs():
+    cfg = _config('sokd/mmseg/sokd_dist_logits_pspnet_r101-d8_pspnet_r18-d8_'
+                  '4xb2-80k_cityscapes-512x1024.py')
+    host = _config('dist/mmseg/dist_logits_deeplabv3_r101-d8_pspnet_r18-d8_'
+                   '8xb2-40k_cityscapes-512x1024.py')
+    model = cfg.model
+    # DIST's per-pixel losses (decode head, auxiliary head x 0.4) kept
+    assert model.distiller.distill_losses == host.model.distiller.distill_losses
+    assert model.architecture == host.model.architecture
+    # the teacher is mmseg's PSPNet-R101 80k, trained 80k iterations with
+    # the first 8k searching
+    assert model.teacher.cfg_path == \
+        'mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py'
+    assert 'pspnet_r101-d8_512x1024_80k_cityscapes' in model.teacher_ckpt
+    assert (cfg.train_cfg.max_iters, model.search_iters) == (80000, 8000)
+    assert cfg.train_dataloader.batch_size == 2
+    assert {
+        k: p.channels
+        for k, p in model.distiller.sokd_pairs.items()
+    } == {
+        'stage4': 2048,
+        'decoder': 512
+    }
+    _assert_references_policy_optimizer(cfg)
