@@ -470,7 +470,8 @@ def test_cityscapes_dist_host_with_sokd_on_two_feature_pairs():
                    '8xb2-40k_cityscapes-512x1024.py')
     model = cfg.model
     # DIST's per-pixel losses (decode head, auxiliary head x 0.4) kept
-    assert model.distiller.distill_losses == host.model.distiller.distill_losses
+    host_losses = host.model.distiller.distill_losses
+    assert model.distiller.distill_losses == host_losses
     assert model.architecture == host.model.architecture
     # the teacher is mmseg's PSPNet-R101 80k, trained 80k iterations with
     # the first 8k searching
