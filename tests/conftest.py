@@ -100,6 +100,38 @@ def full_demo_data(tmp_path_factory) -> str:
     return out
 
 
+def write_fashion_mnist_idx(folder: str,
+                            train: int = 24,
+                            test: int = 12,
+                            gz: bool = True) -> None:
+    """A tiny stand-in for Fashion-MNIST's four IDX files (random 28x28
+    images, labels cycling over the 10 classes)."""
+    import gzip
+    import struct
+
+    import numpy as np
+    os.makedirs(folder, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for prefix, n in (('train', train), ('t10k', test)):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        labels = (np.arange(n) % 10).astype(np.uint8)
+        for kind, array in (('images-idx3', images), ('labels-idx1', labels)):
+            header = struct.pack('>I', 0x800 + array.ndim) + b''.join(
+                struct.pack('>I', d) for d in array.shape)
+            path = osp.join(folder, f'{prefix}-{kind}-ubyte')
+            opener = gzip.open if gz else open
+            with opener(path + ('.gz' if gz else ''), 'wb') as f:
+                f.write(header + array.tobytes())
+
+
+@pytest.fixture(scope='session')
+def fashion_mnist_idx(tmp_path_factory) -> str:
+    """A folder of a tiny synthetic Fashion-MNIST (gzipped IDX files)."""
+    folder = str(tmp_path_factory.mktemp('fashion_mnist'))
+    write_fashion_mnist_idx(folder)
+    return folder
+
+
 def _repoint(value: Any, data_root: str) -> Any:
     if isinstance(value, str) and value.startswith(DEMO_PREFIX):
         return data_root + value[len(DEMO_PREFIX):]
@@ -131,9 +163,15 @@ def task_library(config: str) -> str:
     raise ValueError(f'no task library folder in {config}')
 
 
+def is_fashion_mnist_config(cfg: Config) -> bool:
+    """Whether a config trains on Fashion-MNIST's IDX files."""
+    return cfg.train_dataloader.dataset.get('type') == 'LocalFashionMNIST'
+
+
 def is_demo_config(cfg: Config) -> bool:
-    """Whether a config trains on the demo data (else: a real dataset)."""
-    return DEMO_PREFIX in str(cfg.to_dict())
+    """Whether a config trains on data that this machine has: the demo data
+    or Fashion-MNIST (else: a real dataset the tests swap for the demo's)."""
+    return DEMO_PREFIX in str(cfg.to_dict()) or is_fashion_mnist_config(cfg)
 
 
 def use_demo_data(cfg: Config, library: str) -> None:
@@ -224,15 +262,20 @@ def small_run_cfg(config: str,
                   data_root: str,
                   work_dir: str,
                   train_samples: int = 4,
-                  val_samples: int = 4) -> Config:
+                  val_samples: int = 4,
+                  fashion_mnist_root: Optional[str] = None) -> Config:
     """A shipped config reduced to one training iteration and a tiny val.
 
     Configs for the real datasets get the demo data of their task; paths
-    under ``data/demo`` go to ``data_root``; datasets keep their first
-    samples only (mmengine's ``indices``); one epoch or one iteration.
+    under ``data/demo`` go to ``data_root``, Fashion-MNIST's folder to
+    ``fashion_mnist_root`` if given; datasets keep their first samples only
+    (mmengine's ``indices``); one epoch or one iteration.
     """
     cfg = Config.fromfile(config)
     cfg.work_dir = work_dir
+    if fashion_mnist_root and is_fashion_mnist_config(cfg):
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            cfg[key].dataset.data_root = fashion_mnist_root
     if not is_demo_config(cfg):
         use_demo_data(cfg, task_library(config))
         student_without_downloads(cfg)
@@ -270,10 +313,12 @@ def small_run_cfg(config: str,
 
 
 @pytest.fixture
-def make_cfg(demo_data, tmp_path):
-    """``make_cfg(config_path, **kw)``: :func:`small_run_cfg` on demo data."""
+def make_cfg(demo_data, fashion_mnist_idx, tmp_path):
+    """``make_cfg(config_path, **kw)``: :func:`small_run_cfg` on demo data
+    (Fashion-MNIST configs: on the synthetic IDX files)."""
 
     def make(config: str, **kwargs) -> Config:
+        kwargs.setdefault('fashion_mnist_root', fashion_mnist_idx)
         return small_run_cfg(
             osp.join(REPO, config), demo_data, str(tmp_path / 'work'),
             **kwargs)

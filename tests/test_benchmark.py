@@ -124,7 +124,7 @@ def test_learning_rate_option_finds_the_students_optimizer():
     def lr(label):
         return Config.fromfile(
             osp.join(tool.CONFIGS,
-                     tool.TASKS['seg']['students'][label])).optim_wrapper
+                     tool.SPECS['seg']['students'][label])).optim_wrapper
 
     # one optimizer, and the student's of an optimizer dict (not TST's)
     assert options('seg', 'alone') == [
@@ -168,7 +168,7 @@ def test_every_ablation_overrides_keys_its_configs_have(tmp_path):
         for method in spec['methods'] if options else []:
             cfg = Config.fromfile(
                 osp.join(tool.CONFIGS,
-                         tool.TASKS[spec['task']]['students'][method]))
+                         tool.SPECS[spec['task']]['students'][method]))
             keys = set(flatten(cfg._cfg_dict.to_dict())) | set(
                 _list_keys(cfg._cfg_dict.to_dict()))
             for override in options(spec['task'], method):

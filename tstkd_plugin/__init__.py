@@ -14,6 +14,7 @@ from . import registry  # noqa: E402,F401
 from .algorithms import *  # noqa: E402,F401,F403
 from .augment import *  # noqa: E402,F401,F403
 from .cifar_zoo import *  # noqa: E402,F401,F403
+from .datasets import *  # noqa: E402,F401,F403
 from .distillers import *  # noqa: E402,F401,F403
 from .engine import *  # noqa: E402,F401,F403
 from .hooks import *  # noqa: E402,F401,F403

@@ -19,15 +19,27 @@ over all configs of a task so that machine drift hits all alike:
 It writes ``results.json``, ``table.md`` and ``benchmark.png`` (accuracy per
 method with error bars; the TST policy over training) to ``--out``.
 
+With ``--dataset fashion-mnist`` the same on Fashion-MNIST's official split
+(by default the first 2,000 training images, scored on the 10,000 test
+images): one ResNet-18 w32 teacher, two student families (ResNet-18 w8 and
+MobileNetV2), alone, KD, DIST, TST+KD, TST+DIST, FitNet and FitNet+SoKD;
+a difference to KD beyond the spread is marked. Results go to
+``results/benchmark_fashion_mnist`` by default.
+
 Examples:
     python tools/analysis/benchmark.py          # everything (43 min, 2 cores)
     python tools/analysis/benchmark.py --quick  # cls, 1 seed, fewer methods
     python tools/analysis/benchmark.py --hosts --out results/benchmark_hosts
+    python tools/analysis/benchmark.py --dataset fashion-mnist  # 3 seeds
+    python tools/analysis/benchmark.py --dataset fashion-mnist --quick
+    python tools/analysis/benchmark.py --dataset fashion-mnist \
+        --train-images 0 --seeds 0  # all 60,000 training images
 """
 import argparse
 import json
 import os
 import os.path as osp
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,6 +67,45 @@ QUICK_METHODS = ['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD']
 HOST_METHODS = [
     'alone', 'vanilla KD', 'FitNet', 'FitNet+SoKD', 'AT', 'AT+SoKD'
 ]
+
+# --dataset fashion-mnist: Fashion-MNIST's official split (the training
+# images its configs take, scored on the 10,000 test images), one teacher
+# (ResNet-18 w32) and two student families
+_FASHION = 'mmpretrain/fashion_mnist/'
+
+
+def _fashion_students(student: str) -> Dict[str, str]:
+    pair = f'resnet18-w32_{student}_fashion-mnist.py'
+    return {
+        'alone': f'baselines/{_FASHION}{student}_fashion-mnist.py',
+        'vanilla KD': f'baselines/{_FASHION}kd_logits_{pair}',
+        'DIST': f'dist/{_FASHION}dist_logits_{pair}',
+        'TST+KD': f'tst/{_FASHION}tst_kd_logits_{pair}',
+        'TST+DIST': f'tst/{_FASHION}tst_dist_logits_{pair}',
+        'FitNet': f'baselines/{_FASHION}fitnet_{pair}',
+        'FitNet+SoKD': f'sokd/{_FASHION}sokd_fitnet_{pair}',
+    }
+
+
+_TOP1 = ('accuracy/top1', 'top-1 (%)', 1.0)
+FASHION_MNIST_TASKS = {
+    'fmnist-resnet18-w8':
+    dict(
+        teacher=f'baselines/{_FASHION}resnet18-w32_fashion-mnist.py',
+        students=_fashion_students('resnet18-w8'),
+        metric=_TOP1),
+    'fmnist-mobilenet-v2':
+    dict(
+        teacher=f'baselines/{_FASHION}resnet18-w32_fashion-mnist.py',
+        teacher_task='fmnist-resnet18-w8',
+        students=_fashion_students('mobilenet-v2'),
+        metric=_TOP1),
+}
+FASHION_QUICK_METHODS = [
+    'alone', 'vanilla KD', 'DIST', 'TST+KD', 'FitNet', 'FitNet+SoKD'
+]
+FASHION_QUICK_IMAGES = 1000
+SPECS = {**TASKS, **FASHION_MNIST_TASKS}  # every task the tool knows
 
 MEMORY_SCRIPT = r'''
 import json, sys
@@ -164,7 +215,7 @@ def step_costs(configs: Dict[str, str], steps: int) -> Dict[str, dict]:
 def accuracy(task: str, teacher: Dict[str, float],
              runs: Dict[str, List[Dict]]) -> Dict[str, dict]:
     """Mean and std of a task's metric (percent) per method."""
-    key, _, scale = TASKS[task]['metric']
+    key, _, scale = SPECS[task]['metric']
     results = {'teacher': dict(values=[teacher[key] * scale])}
     results.update({
         method: dict(values=[m[key] * scale for m in metrics])
@@ -184,7 +235,7 @@ def costs(task: str,
     """Step times (alone: timed), then peak memory growths (``jobs`` fresh
     processes at a time: a peak resident size does not depend on CPU
     contention, and each process spends most of its time importing)."""
-    spec = TASKS[task]
+    spec = SPECS[task]
     configs = {m: spec['students'][m] for m in methods if m != 'alone'}
     out = step_costs(configs, steps)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -218,7 +269,15 @@ def _host_of(method: str, accuracy: dict) -> Optional[dict]:
     return accuracy.get(method[:-len('+SoKD')])
 
 
-def table(results: dict) -> str:
+def beyond_spread(entry: dict, kd: dict) -> bool:
+    """Whether a method's mean is further from KD's than their two standard
+    deviations together (error bars that do not overlap)."""
+    return abs(entry['mean'] - kd['mean']) > entry['std'] + kd['std']
+
+
+def table(results: dict, mark_spread: bool = False) -> str:
+    """The Markdown table; with ``mark_spread`` a difference to KD beyond
+    the spread (:func:`beyond_spread`, several seeds) is marked ``*``."""
     # a 'vs host' column where a refined host and its host were measured
     with_hosts = any(
         _host_of(m, e['accuracy']) for e in results.values()
@@ -236,6 +295,9 @@ def table(results: dict) -> str:
             c = cost.get(method)
             delta = '' if kd is None or method in ('teacher', 'vanilla KD') \
                 else f"{a['mean'] - kd:+.2f}"
+            if delta and mark_spread and len(a['values']) > 1 and \
+                    beyond_spread(a, acc['vanilla KD']):
+                delta += '*'
             host = _host_of(method, acc)
             vs_host = '' if host is None else \
                 f"{a['mean'] - host['mean']:+.2f}"
@@ -253,6 +315,28 @@ def table(results: dict) -> str:
             lines.append(f"| {task} | {method} | {fmt(a)} | "
                          f"{len(a['values'])} | {delta} | {host_cell}"
                          f'{ratio} | {memory} | {shares} |')
+    return '\n'.join(lines)
+
+
+def families_table(results: dict) -> str:
+    """Top-1 per method (rows) and task (columns: its mean, spread and
+    difference to KD, ``*`` beyond the spread): the Fashion-MNIST student
+    families side by side."""
+    tasks = list(results)
+    head = ' | '.join(f'{t}: top-1 | vs KD' for t in tasks)
+    lines = [f'| method | {head} |', '|---|' + '---|---|' * len(tasks)]
+    for method in results[tasks[0]]['accuracy']:
+        cells = []
+        for task in tasks:
+            acc = results[task]['accuracy']
+            a, kd = acc[method], acc.get('vanilla KD')
+            delta = ''
+            if kd is not None and method not in ('teacher', 'vanilla KD'):
+                delta = f"{a['mean'] - kd['mean']:+.2f}"
+                if len(a['values']) > 1 and beyond_spread(a, kd):
+                    delta += '*'
+            cells += [fmt(a), delta]
+        lines.append(f'| {method} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
 
@@ -275,9 +359,10 @@ def plot(results: dict, work: str, out: str) -> None:
         low = min(acc[n]['mean'] - acc[n]['std'] for n in names)
         high = max(acc[n]['mean'] + acc[n]['std'] for n in names)
         ax.set_ylim(max(0, low - 2), min(100, high + 1))
-        ax.set_title(f'{task}: {TASKS[task]["metric"][1]}', fontsize=8)
-    scalars = osp.join(work, 'cls', run_dir_name('TST+KD', 0))
-    policy = _tst_policy(scalars)
+        ax.set_title(f'{task}: {SPECS[task]["metric"][1]}', fontsize=8)
+    tst_task = next((t for t in tasks if 'TST+KD' in results[t]['accuracy']),
+                    tasks[0])
+    policy = _tst_policy(osp.join(work, tst_task, run_dir_name('TST+KD', 0)))
     ax = axes[-1]
     if not policy:  # no TST run (--hosts)
         ax.set_axis_off()
@@ -285,7 +370,8 @@ def plot(results: dict, work: str, out: str) -> None:
         ax.plot([p[0] for p in points], [p[1] for p in points],
                 marker='o',
                 label=name)
-    ax.set_title('TST policy (cls, seed 0): apply probability', fontsize=8)
+    ax.set_title(
+        f'TST policy ({tst_task}, seed 0): apply probability', fontsize=8)
     ax.set_xlabel('student iteration', fontsize=7)
     if policy:
         ax.legend(fontsize=5, ncol=2)
@@ -309,23 +395,81 @@ def _tst_policy(work_dir: str) -> Dict[str, list]:
     return policy
 
 
+def prepare_fashion_mnist(folder: str) -> None:
+    """Check ``folder`` for Fashion-MNIST's four IDX files; where they are
+    missing from the Debian package's folder and apt can install it (root),
+    install ``dataset-fashion-mnist``; otherwise stop naming the folder."""
+    from tstkd_plugin.datasets import DEBIAN_FASHION_MNIST, LocalFashionMNIST
+    missing = LocalFashionMNIST.missing_files(folder)
+    if missing and osp.abspath(folder) == DEBIAN_FASHION_MNIST and \
+            shutil.which('apt-get') and os.geteuid() == 0:
+        print('Installing Debian\'s dataset-fashion-mnist', flush=True)
+        subprocess.run(['apt-get', 'install', '-y', 'dataset-fashion-mnist'],
+                       check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'))
+        missing = LocalFashionMNIST.missing_files(folder)
+    if missing:
+        sys.exit(f'--data {folder}: no {", ".join(missing)} (each may be '
+                 f'.gz). Install Debian\'s dataset-fashion-mnist (as root: '
+                 'apt-get install dataset-fashion-mnist), or download the '
+                 'four files from '
+                 'https://github.com/zalandoresearch/fashion-mnist and pass '
+                 'their folder as --data.')
+    print(f'Fashion-MNIST read from {folder}', flush=True)
+
+
+def fashion_mnist_options(folder: str,
+                          train_images: Optional[int]) -> List[str]:
+    """Config overrides of every Fashion-MNIST run: the data's folder, and
+    the number of training images if given (0: all 60,000)."""
+    options = [
+        f'{loader}.dataset.data_root={folder}'
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    ]
+    if train_images is not None:
+        options.append('train_dataloader.dataset.indices=' +
+                       (str(train_images) if train_images else 'None'))
+    return options
+
+
 def main() -> None:
+    from tstkd_plugin.datasets import DEBIAN_FASHION_MNIST
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument(
+        '--dataset',
+        choices=['digits', 'fashion-mnist'],
+        default='digits',
+        help='the demo digits (cls, det, seg) or Fashion-MNIST (two student '
+        'families of one teacher, official test set)')
     parser.add_argument(
         '--quick',
         action='store_true',
-        help='classification only, one seed, five methods')
+        help='one seed, fewer methods (digits: classification only; '
+        f'Fashion-MNIST: {FASHION_QUICK_IMAGES} training images)')
     parser.add_argument(
         '--hosts',
         action='store_true',
         help='the feature hosts (FitNet, AT) alone and refined by SoKD, '
-        'with vanilla KD, in every task')
+        'with vanilla KD, in every task (digits)')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument(
-        '--steps', type=int, default=10, help='steps per cost measurement')
-    parser.add_argument('--work-dir', default='work_dirs/benchmark')
-    parser.add_argument('--out', default='results/benchmark')
-    parser.add_argument('--data', default='data/demo')
+        '--steps',
+        type=int,
+        default=None,
+        help='steps per cost measurement (10; 5 with --quick)')
+    parser.add_argument('--work-dir', default=None)
+    parser.add_argument('--out', default=None)
+    parser.add_argument(
+        '--data',
+        default=None,
+        help='digits: where the demo data is written (data/demo); '
+        f'Fashion-MNIST: the folder of its IDX files ({DEBIAN_FASHION_MNIST})')
+    parser.add_argument(
+        '--train-images',
+        type=int,
+        default=None,
+        help='Fashion-MNIST: the first N training images (default: the '
+        f"configs' 2,000, {FASHION_QUICK_IMAGES} with --quick; 0: all 60,000)")
     parser.add_argument(
         '--reuse',
         action='store_true',
@@ -337,46 +481,80 @@ def main() -> None:
         help='training runs in parallel (the cost '
         'measurements always run alone)')
     args = parser.parse_args()
+    steps = args.steps or (5 if args.quick else 10)
+    fashion = args.dataset == 'fashion-mnist'
+    if args.hosts and fashion:
+        parser.error('--hosts: the digits only (Fashion-MNIST runs its '
+                     'FitNet hosts anyway)')
+    name = 'benchmark_fashion_mnist' if fashion else 'benchmark'
+    work_dir = args.work_dir or f'work_dirs/{name}'
+    out = args.out or f'results/{name}'
     start = time.time()
-    prepare_data(args.data, args.reuse)
-    plan = {
-        'cls': (QUICK_METHODS, args.seeds[:1])
-    } if args.quick else {
-        task: (HOST_METHODS if args.hosts else methods,
-               args.seeds if task == 'cls' else args.seeds[:1])
-        for task, methods in METHODS.items()
-    }
+    options: List[str] = []
+    if fashion:
+        data = args.data or DEBIAN_FASHION_MNIST
+        prepare_fashion_mnist(data)
+        train_images = args.train_images
+        if args.quick and train_images is None:
+            train_images = FASHION_QUICK_IMAGES
+        options = fashion_mnist_options(data, train_images)
+        methods = FASHION_QUICK_METHODS if args.quick else None
+        plan = {
+            task: (methods or list(spec['students']),
+                   args.seeds[:1] if args.quick else args.seeds)
+            for task, spec in FASHION_MNIST_TASKS.items()
+        }
+    else:
+        prepare_data(args.data or 'data/demo', args.reuse)
+        plan = {
+            'cls': (QUICK_METHODS, args.seeds[:1])
+        } if args.quick else {
+            task: (HOST_METHODS if args.hosts else methods,
+                   args.seeds if task == 'cls' else args.seeds[:1])
+            for task, methods in METHODS.items()
+        }
     trained = train_tasks(
         {
             task: (seeds, methods)
             for task, (methods, seeds) in plan.items()
-        }, args.work_dir, args.reuse, args.jobs)
+        },
+        work_dir,
+        args.reuse,
+        args.jobs,
+        specs=SPECS,
+        options=options)
     minutes_accuracy = (time.time() - start) / 60
     results = {}
     for task, (methods, _) in plan.items():  # one at a time: timed
         results[task] = dict(
             accuracy=accuracy(task, *trained[task]),
-            cost=costs(task, methods, args.steps, args.jobs))
-    os.makedirs(args.out, exist_ok=True)
+            cost=costs(task, methods, steps, args.jobs))
+    os.makedirs(out, exist_ok=True)
     minutes = (time.time() - start) / 60
-    with open(osp.join(args.out, 'results.json'), 'w') as f:
+    with open(osp.join(out, 'results.json'), 'w') as f:
         json.dump(
             dict(
                 results=results,
                 minutes=minutes,
                 minutes_accuracy=minutes_accuracy,
                 jobs=args.jobs,
-                quick=args.quick),
+                quick=args.quick,
+                dataset=args.dataset,
+                options=options),
             f,
             indent=1)
-    text = table(results)
-    with open(osp.join(args.out, 'table.md'), 'w') as f:
+    text = table(results, mark_spread=fashion)
+    if fashion:
+        text = families_table(results) + '\n\n' + text + (
+            '\n\n`*`: the difference to KD exceeds the spread (the two '
+            'standard deviations together).')
+    with open(osp.join(out, 'table.md'), 'w') as f:
         f.write(text + f'\n\nWall time: {minutes:.1f} min (training and '
                 f'scoring {minutes_accuracy:.1f} min, {args.jobs} runs at a '
                 f'time; costs {minutes - minutes_accuracy:.1f} min).\n')
-    plot(results, args.work_dir, osp.join(args.out, 'benchmark.png'))
+    plot(results, work_dir, osp.join(out, 'benchmark.png'))
     print(text)
-    print(f'wrote {args.out}/results.json, table.md, benchmark.png; '
+    print(f'wrote {out}/results.json, table.md, benchmark.png; '
           f'wall time {minutes:.1f} min')
 
 

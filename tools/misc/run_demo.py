@@ -214,10 +214,14 @@ def train_and_score(config: str,
     return metrics
 
 
-def run_line(task: str, label: str, seed: int, work_dir: str,
-             metrics: Dict[str, float]) -> str:
+def run_line(task: str,
+             label: str,
+             seed: int,
+             work_dir: str,
+             metrics: Dict[str, float],
+             specs: Optional[Dict[str, dict]] = None) -> str:
     """One run's line: task, method, seed, metric, minutes and its log."""
-    key, name, scale = TASKS[task]['metric']
+    key, name, scale = (specs or TASKS)[task]['metric']
     how = 'reused' if metrics.get('reused') else \
         f'{metrics["minutes"]:.1f} min'
     return (f'{task} {label}, seed {seed}: {name.split(" (")[0]} '
@@ -237,7 +241,9 @@ def train_tasks(
     reuse: bool = False,
     jobs: int = 1,
     student_options: Optional[Callable[[str, str], List[str]]] = None,
-    teacher_on_all_cores: bool = False
+    teacher_on_all_cores: bool = False,
+    specs: Optional[Dict[str, dict]] = None,
+    options: Optional[List[str]] = None
 ) -> Dict[str, Tuple[Dict[str, float], Dict[str, List[Dict]]]]:
     """Train and score, for each task of ``plan`` (task -> seeds, labels),
     the teacher, then each student config of the labels for every seed
@@ -254,52 +260,76 @@ def train_tasks(
     depend on the thread count).
 
     ``student_options(task, label)``, if given, returns more config
-    overrides (``key=value``) for the students' runs (not the teacher's).
+    overrides (``key=value``) for the students' runs (not the teacher's);
+    ``options`` go to every run.
+
+    ``specs`` (default :data:`TASKS`) maps each task to its configs and
+    metric; a spec's ``teacher_task``, if given, names the task whose
+    teacher it shares (trained once, in that task's work dir).
 
     Returns:
         dict: Per task, the teacher's metrics and per label the metrics of
         each seed.
     """
+    specs = specs or TASKS
+    options = list(options or [])
     threads = max(1, (os.cpu_count() or 1) // jobs) if jobs > 1 else None
     teacher_threads = os.cpu_count() if jobs > 1 and teacher_on_all_cores \
         else threads
     runs = []  # (task, label, seed, function), in the order to start them
     teachers: Dict[str, Future] = {}
+
+    def teacher_task(task: str) -> str:
+        shared = specs[task].get('teacher_task', task)
+        if shared not in plan:
+            raise ValueError(f'{task} shares the teacher of {shared}: plan '
+                             f'{shared} too')
+        return shared
+
     progress = Progress(
-        sum(1 + len(seeds) * len(labels) for seeds, labels in plan.values()))
+        sum((teacher_task(task) == task) + len(seeds) * len(labels)
+            for task, (seeds, labels) in plan.items()))
 
     def teacher(task: str, seed: int) -> Dict[str, float]:
         work_dir = osp.join(work_root, task, 'teacher')
-        metrics = train_and_score(TASKS[task]['teacher'], work_dir, seed, [],
-                                  reuse, teacher_threads)
-        progress.report(run_line(task, 'teacher', seed, work_dir, metrics))
+        metrics = train_and_score(specs[task]['teacher'], work_dir, seed,
+                                  options, reuse, teacher_threads)
+        progress.report(
+            run_line(task, 'teacher', seed, work_dir, metrics, specs))
         return metrics
 
     def student(task: str, label: str, seed: int) -> Dict[str, float]:
         root = osp.join(work_root, task)
-        options = list(student_options(task, label)) if student_options \
-            else []
+        run_options = options + (
+            list(student_options(task, label)) if student_options else [])
         if label != 'alone':
             teachers[task].result()  # started earlier: no deadlock
-            options.append(f'model.teacher_ckpt='
-                           f'{last_checkpoint(osp.join(root, "teacher"))}')
+            ckpt = last_checkpoint(
+                osp.join(work_root, teacher_task(task), 'teacher'))
+            run_options.append(f'model.teacher_ckpt={ckpt}')
         work_dir = osp.join(root, run_dir_name(label, seed))
-        metrics = train_and_score(TASKS[task]['students'][label], work_dir,
-                                  seed, options, reuse, threads)
+        metrics = train_and_score(specs[task]['students'][label], work_dir,
+                                  seed, run_options, reuse, threads)
         student_label = 'student alone' if label == 'alone' else label
-        progress.report(run_line(task, student_label, seed, work_dir, metrics))
+        progress.report(
+            run_line(task, student_label, seed, work_dir, metrics, specs))
         return metrics
 
     # longest tasks first, so that the last runs are short ones
-    tasks = sorted(plan, key=LONGEST_FIRST.index)
+    tasks = sorted(
+        plan,
+        key=lambda t:
+        (LONGEST_FIRST.index(t)
+         if t in LONGEST_FIRST else len(LONGEST_FIRST), teacher_task(t) != t))
     order = sorted(((label != 'alone', task, seed, label) for task in tasks
                     for seed in plan[task][0] for label in plan[task][1]),
                    key=lambda x: x[0])
     results: Dict[str, Tuple[Dict, Dict[str, List]]] = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for task in tasks:
-            seeds = plan[task][0]
-            teachers[task] = pool.submit(teacher, task, seeds[0])
+            shared = teacher_task(task)
+            teachers[task] = teachers[shared] if shared != task else \
+                pool.submit(teacher, task, plan[task][0][0])
         for _, task, seed, label in order:
             runs.append(
                 (task, label, seed, pool.submit(student, task, label, seed)))
