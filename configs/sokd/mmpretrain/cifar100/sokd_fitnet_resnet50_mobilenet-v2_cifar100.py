@@ -19,7 +19,6 @@ model = dict(
     type='SoKDDistill',
     search_epochs=20,
     distiller=dict(
-        _base_.fitnet_feats2,
         type='SoKDDistiller',
         connectors=dict(hint_regressor=dict(num_convs=3)),
         distill_losses=dict(loss_hint=dict(loss_weight=1000)),
