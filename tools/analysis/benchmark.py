@@ -433,7 +433,6 @@ def fashion_mnist_options(folder: str,
 
 
 def main() -> None:
-    from tstkd_plugin.datasets import DEBIAN_FASHION_MNIST
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--dataset',
@@ -463,7 +462,8 @@ def main() -> None:
         '--data',
         default=None,
         help='digits: where the demo data is written (data/demo); '
-        f'Fashion-MNIST: the folder of its IDX files ({DEBIAN_FASHION_MNIST})')
+        'Fashion-MNIST: the folder of its IDX files (LocalFashionMNIST\'s '
+        'default: Debian\'s dataset-fashion-mnist)')
     parser.add_argument(
         '--train-images',
         type=int,
@@ -492,6 +492,9 @@ def main() -> None:
     start = time.time()
     options: List[str] = []
     if fashion:
+        # the plugin is imported for Fashion-MNIST only (the digits runs are
+        # subprocesses)
+        from tstkd_plugin.datasets import DEBIAN_FASHION_MNIST
         data = args.data or DEBIAN_FASHION_MNIST
         prepare_fashion_mnist(data)
         train_images = args.train_images
