@@ -91,16 +91,20 @@ def test_fitnet_r50_mobilenet_v2_hint_shapes_match():
     from mmrazor.registry import MODELS
 
     cfg = Config.fromfile(FITNET_MBV2)
-    student = CLS_MODELS.build(cfg.model.architecture.backbone)
+    # scoped: the default scope another test leaves may not be mmpretrain
+    student = CLS_MODELS.build(
+        dict(cfg.model.architecture.backbone, _scope_='mmpretrain'))
     teacher_cfg = Config.fromfile(
         osp.join(CONFIGS, 'baselines', 'mmpretrain', 'cifar100',
                  'resnet50_cifar100.py'))
-    teacher = CLS_MODELS.build(teacher_cfg.model.backbone)
+    teacher = CLS_MODELS.build(
+        dict(teacher_cfg.model.backbone, _scope_='mmpretrain'))
     x = torch.randn(2, 3, 32, 32)
     s = student.features[:9](x)
     t = teacher.layer2(
         teacher.layer1(teacher.relu(teacher.norm1(teacher.conv1(x)))))
-    regressor = MODELS.build(cfg.model.distiller.connectors.hint_regressor)
+    regressor = MODELS.build(
+        dict(cfg.model.distiller.connectors.hint_regressor, _scope_='mmrazor'))
     assert regressor(s).shape == t.shape == (2, 512, 16, 16)
 
 
