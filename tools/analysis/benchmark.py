@@ -104,7 +104,7 @@ FASHION_MNIST_TASKS = {
 FASHION_QUICK_METHODS = [
     'alone', 'vanilla KD', 'DIST', 'TST+KD', 'FitNet', 'FitNet+SoKD'
 ]
-FASHION_QUICK_IMAGES = 1000
+FASHION_QUICK_IMAGES = 500
 SPECS = {**TASKS, **FASHION_MNIST_TASKS}  # every task the tool knows
 
 MEMORY_SCRIPT = r'''
