@@ -117,6 +117,9 @@ def test_benchmark_plans_both_families_with_one_teacher():
             assert cfg.val_dataloader.dataset.split == 'test'
             assert cfg.train_dataloader.dataset.split == 'train'
     assert set(benchmark.FASHION_QUICK_METHODS) <= methods
+    # --quick's families train their own teacher (none waits on another's)
+    assert all('teacher_task' not in tasks[task]
+               for task in benchmark.FASHION_QUICK_TASKS)
     # the second family is another network: its configs say so
     mobile = Config.fromfile(
         osp.join(REPO, 'configs',
