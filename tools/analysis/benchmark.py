@@ -31,7 +31,7 @@ Examples:
     python tools/analysis/benchmark.py --quick  # cls, 1 seed, fewer methods
     python tools/analysis/benchmark.py --hosts --out results/benchmark_hosts
     python tools/analysis/benchmark.py --dataset fashion-mnist  # 41 min
-    python tools/analysis/benchmark.py --dataset fashion-mnist --quick  # 9
+    python tools/analysis/benchmark.py --dataset fashion-mnist --quick  # 7
     python tools/analysis/benchmark.py --dataset fashion-mnist \
         --train-images 0 --seeds 0  # all 60,000 training images
 """
