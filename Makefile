@@ -3,6 +3,10 @@
 # `make test-oldest` runs the suite on the oldest supported stack
 # (.venv-oldest/, torch 2.1.2); `make lint` runs flake8, isort and yapf
 # (settings in setup.cfg). CI runs lint, then both test targets.
+# The suite runs in this many processes (pytest-xdist; each uses one torch
+# thread). 2 on the project's 2-core machines.
+TEST_WORKERS ?= 2
+PYTEST_ARGS := -n $(TEST_WORKERS) --dist worksteal --durations=15
 VENV := .venv
 PY := $(VENV)/bin/python
 PY_OLDEST := .venv-oldest/bin/python
@@ -24,14 +28,14 @@ lint: env
 	$(VENV)/bin/yapf --recursive --diff .
 
 test: env
-	$(PY) -m pytest tests
+	$(PY) -m pytest $(PYTEST_ARGS) tests
 
 # The oldest stack runs the whole suite except the one-step runs of the 85
 # paper-setting configs (their demo-config counterparts still run): those
 # exercise no code the rest of the suite does not run on this stack, and they
 # build the largest models of the suite. `make test` runs all of them.
 test-oldest: env-oldest
-	$(PY_OLDEST) -m pytest tests -k "not test_config_trains_one_step or digits or fashion-mnist"
+	$(PY_OLDEST) -m pytest $(PYTEST_ARGS) tests -k "not test_config_trains_one_step or digits or fashion-mnist"
 
 clean-env:
 	rm -rf $(VENV) .venv-oldest

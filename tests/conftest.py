@@ -2,6 +2,7 @@
 # isort: skip_file  (the plugin is imported first: its compatibility fixes
 # must be in place before mmrazor loads)
 """Shared fixtures: small real demo data and configs pointed at it."""
+import copy
 import os
 import os.path as osp
 import socket
@@ -19,6 +20,61 @@ from mmrazor.registry import MODELS
 from tstkd_plugin.apis.amp import optim_wrapper_cfgs
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def _fast_config_parsing() -> None:
+    """Two costs of ``Config.fromfile`` that no test is about (measured: a
+    third of a small config's one-step test):
+
+    - mmengine resolves every ``package::path`` base by parsing the
+      package's model index and all its metafiles again (about 1,300 YAML
+      files per config inheriting mmdet's); parsed once per package here.
+    - the config text is formatted with yapf whenever it is logged or
+      dumped (1.7 s for a Cascade R-CNN config); the dump still runs,
+      unformatted.
+    """
+    import functools
+
+    import mmengine
+    from mmengine.config import utils as config_utils
+
+    @functools.lru_cache(maxsize=None)
+    def package_metainfo(package_path: str) -> Dict[str, dict]:
+        """What mmengine's ``_get_cfg_metainfo`` gathers, for every config
+        of the package at once (the first entry of a config wins)."""
+        mim = osp.join(package_path, '.mim')
+        found: Dict[str, dict] = {}
+        for meta_path in mmengine.load(osp.join(mim,
+                                                'model-index.yml'))['Import']:
+            for model in mmengine.load(osp.join(mim, meta_path))['Models']:
+                if 'Config' in model:
+                    found.setdefault(model['Config'].partition('/')[-1], model)
+        return found
+
+    def get_cfg_metainfo(package_path: str, cfg_path: str) -> dict:
+        found = package_metainfo(package_path)
+        if cfg_path not in found:  # mmengine's error, which callers catch
+            raise ValueError(f'Expected configs: {found.keys()}, but got '
+                             f'{cfg_path}')
+        return copy.deepcopy(found[cfg_path])
+
+    config_utils._get_cfg_metainfo = get_cfg_metainfo
+    init = Config.__init__
+
+    def unformatted_init(self, *args, **kwargs):
+        kwargs.setdefault('format_python_code', False)
+        init(self, *args, **kwargs)
+
+    Config.__init__ = unformatted_init
+
+
+_fast_config_parsing()
+
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # one core per worker, for the worker and the processes it starts
+    os.environ['OMP_NUM_THREADS'] = '1'
+    torch.set_num_threads(1)
+
 CONFIGS = osp.join(REPO, 'configs')
 DEMO_PREFIX = 'data/demo'
 
@@ -78,6 +134,20 @@ def train_on_two_cpu_ranks(cfg: Config, tmp_path,
         result.stdout[-1500:] + '\n' + result.stderr[-1500:]
     digests = [(tmp_path / f'digest_rank{r}.txt').read_text() for r in (0, 1)]
     return result.stdout + result.stderr, digests
+
+
+@pytest.fixture(autouse=True)
+def no_default_scope_from_earlier_tests():
+    """Each test sees the default registry scope the session had before it
+    (mmengine keeps the latest ``DefaultScope`` process-wide: a runner of
+    one test would otherwise decide where another test's unscoped types
+    are looked up, and a test would pass or fail by the tests before it)."""
+    from mmengine.registry import DefaultScope
+    before = list(DefaultScope._instance_dict)
+    yield
+    for name in list(DefaultScope._instance_dict):
+        if name not in before:
+            del DefaultScope._instance_dict[name]
 
 
 @pytest.fixture(scope='session')

@@ -72,7 +72,8 @@ class GetattrChain:
 
 
 PAYLOADS = {
-    'open via __reduce__': (OpensFile, "'io.open'"),
+    # pickled by its module: io on Python 3.11, _io on 3.12
+    'open via __reduce__': (OpensFile, f"'{open.__module__}.open'"),
     'os.system via __reduce_ex__': (RunsCommand, "'posix.system'"),
     'operator.attrgetter to a module global':
     (AttrGetter, "'operator.attrgetter'"),
@@ -207,6 +208,40 @@ def test_restricted_loader_keeps_what_checkpoints_hold(tmp_path):
     assert loaded['numpy'][0] == 0.5 and list(
         loaded['numpy'][1]) == [0, 1, 2, 3]
     assert loaded['buffer'].mean() == buffer.mean()
+
+
+NUMPY_MODULES = ('numpy.core.multiarray', 'numpy._core.multiarray')
+
+
+@pytest.mark.parametrize('module', NUMPY_MODULES)
+def test_numpy_values_of_either_numpy_major_load(module):
+    """numpy 1 pickles arrays and scalars by ``numpy.core.multiarray``'s
+    functions, numpy 2 by ``numpy._core.multiarray``'s: a checkpoint written
+    under either loads under this numpy, with the plugin's loader and with
+    torch's own weights-only one (torch >= 2.6, the allow-list registered on
+    import)."""
+    import io
+
+    import numpy as np
+
+    from tstkd_plugin.compat import restricted_pickle
+    from tstkd_plugin.compat.checkpoint import needs_checkpoint_allowlist
+    data = pickle.dumps({
+        'array': np.arange(3),
+        'scalar': np.float64(0.5)
+    },
+                        protocol=2)  # its globals are plain text lines
+    for written in NUMPY_MODULES:
+        data = data.replace(f'c{written}\n'.encode(), f'c{module}\n'.encode())
+    assert f'c{module}\n_reconstruct\n'.encode() in data
+    loaders = [restricted_pickle.load]
+    if needs_checkpoint_allowlist():
+        from torch import _weights_only_unpickler
+        loaders.append(_weights_only_unpickler.load)
+    for load in loaders:
+        loaded = load(io.BytesIO(data))
+        assert list(loaded['array']) == [0, 1, 2], load
+        assert loaded['scalar'] == 0.5, load
 
 
 @pytest.fixture(scope='module')

@@ -5,6 +5,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.runner import Runner
+from mmengine.utils import digit_version
 
 from tstkd_plugin.compat.checkpoint import needs_checkpoint_allowlist
 from tstkd_plugin.compat.mmrazor_import import (UnavailableBackendConfigs,
@@ -106,3 +107,113 @@ def test_editable_install_resolves_package_configs():
     cfg = get_config(
         'tstkd_plugin::baselines/mmpretrain/resnet18-w32_digits.py')
     assert cfg.model.backbone.base_channels == 32
+
+
+# The transformers of today's GPU images (shared/gpu/FIRST-RUN.md).
+TRANSFORMERS_5 = '5.17.0'
+
+
+@pytest.fixture(scope='session')
+def transformers_5(tmp_path_factory) -> str:
+    """A folder holding the real transformers 5 and its dependencies
+    (``pip install --target``, once per machine, in the set-up's cache);
+    a test appends it to ``sys.path``, so the stack's own packages win."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    cache = os.environ.get('TSTKD_CACHE_DIR') or osp.join(
+        os.environ.get('XDG_CACHE_HOME') or osp.expanduser('~/.cache'),
+        'tstkd_plugin')
+    folder = osp.join(
+        cache, f'transformers-{TRANSFORMERS_5}-py'
+        f'{sys.version_info[0]}{sys.version_info[1]}')
+    if not osp.isdir(folder):
+        partial = f'{folder}.partial-{os.getpid()}'
+        result = subprocess.run([
+            sys.executable, '-m', 'pip', 'install', '-q', '--target', partial,
+            f'transformers=={TRANSFORMERS_5}'
+        ],
+                                capture_output=True,
+                                text=True)
+        assert result.returncode == 0, result.stderr[-3000:]
+        if not osp.isdir(folder):  # another worker may have won
+            os.replace(partial, folder)
+        shutil.rmtree(partial, ignore_errors=True)
+    return folder
+
+
+# Builds and trains (one step) each given config, with transformers 5 on the
+# path behind the stack's own packages; then asks for a multimodal model.
+TRAIN_BESIDE_TRANSFORMERS = r'''
+import sys
+sys.path.append(sys.argv[1])
+import tstkd_plugin
+import transformers
+from mmengine.config import Config
+from mmengine.runner import Runner
+for path in sys.argv[2:]:
+    Runner.from_cfg(Config.fromfile(path)).train()
+    print('TRAINED', path)
+from mmpretrain.registry import MODELS
+try:
+    MODELS.build(dict(type='BlipCaption', _scope_='mmpretrain'))
+except ImportError as e:
+    print('MULTIMODAL', e)
+print('TRANSFORMERS', transformers.__version__)
+'''
+
+
+@pytest.mark.skipif(
+    digit_version(torch.__version__) < digit_version('2.5.0'),
+    reason='transformers 5 needs torch >= 2.5 (on torch 2.1 it turns its '
+    'torch parts off and mmdet fails to import beside it): the pinned '
+    'stack tests it')
+def test_every_task_trains_beside_transformers_5(transformers_5, demo_data,
+                                                 tmp_path):
+    """mmpretrain 1.2.0 fails to import next to transformers 5 (its
+    multimodal models subclass a ``None``); with the plugin a model of each
+    task library builds and trains, and the multimodal models give
+    mmpretrain's own "install" error when asked for."""
+    import importlib.util
+
+    from conftest import REPO, small_run_cfg, use_stand_in_teacher
+
+    # the suite's own stack has none: every other test runs without it
+    assert importlib.util.find_spec('transformers') is None
+    plain = run_python([
+        '-c', f'import sys; sys.path.append({transformers_5!r}); '
+        'import mmpretrain.models'
+    ])
+    assert plain.returncode != 0
+    # "NoneType takes no arguments" (where transformers 5 supports the
+    # torch; on torch 2.1 another error, from the same import)
+    assert 'mmpretrain/models/multimodal/' in plain.stderr, \
+        plain.stderr[-2000:]
+
+    paths = []
+    for config in ('baselines/mmpretrain/'
+                   'kd_logits_resnet18-w32_resnet18-w8_digits.py',
+                   'baselines/mmdet/kd_cls-branch_retinanet_r18-w32_r18-w8_'
+                   'digits.py', 'baselines/mmseg/'
+                   'kd_logits_pspnet_r18-w32_r18-w8_digits.py'):
+        name = osp.basename(config)
+        cfg = small_run_cfg(
+            osp.join(REPO, 'configs', config), demo_data,
+            str(tmp_path / name[:-3]))
+        use_stand_in_teacher(cfg, str(tmp_path / f'teacher_{name}.pth'))
+        cfg.default_hooks.checkpoint = None
+        cfg.dump(str(tmp_path / name))
+        paths.append(str(tmp_path / name))
+    fixed = run_python(['-c', TRAIN_BESIDE_TRANSFORMERS, transformers_5] +
+                       paths)
+    assert fixed.returncode == 0, fixed.stderr[-3000:]
+    assert fixed.stdout.count('TRAINED') == 3, fixed.stdout[-2000:]
+    assert f'TRANSFORMERS {TRANSFORMERS_5}' in fixed.stdout
+    multimodal = [
+        line for line in fixed.stdout.splitlines()
+        if line.startswith('MULTIMODAL')
+    ]
+    assert multimodal and 'mmpretrain[multimodal]' in multimodal[0]
+    # not a word about it to users who do not ask for those models
+    assert 'transformers' not in fixed.stderr.lower(), fixed.stderr[-2000:]

@@ -184,3 +184,38 @@ def test_mim_search_lists_the_configs(installed_wheel):
                  'sokd_kd_logits_resnet34_resnet18_8xb32_in1k',
                  'kd_resnet32x4_resnet8x4_cifar100'):
         assert name in out, result.stdout[-3000:]
+
+
+# The pip of today's GPU images (shared/gpu/FIRST-RUN.md): without a
+# declared build system it installs editables by `setup.py develop`, which
+# with setuptools 80 runs an isolated build that downloads setuptools.
+OLD_PIP = '24.0'
+
+
+def test_offline_editable_install_uses_the_declared_build_system(
+        tmp_path_factory):
+    """pip 24 takes the editable install through setuptools' PEP 660 backend
+    (pyproject.toml), offline and without build isolation."""
+    import os
+    cache = os.environ.get('TSTKD_CACHE_DIR') or osp.join(
+        os.environ.get('XDG_CACHE_HOME') or osp.expanduser('~/.cache'),
+        'tstkd_plugin')
+    wheel = osp.join(cache, f'pip-{OLD_PIP}-py3-none-any.whl')
+    if not osp.isfile(wheel):
+        folder = tmp_path_factory.mktemp('pip')
+        subprocess.run([
+            sys.executable, '-m', 'pip', 'download', '-q', '--no-deps', '-d',
+            str(folder), f'pip=={OLD_PIP}'
+        ],
+                       check=True,
+                       capture_output=True)
+        os.makedirs(cache, exist_ok=True)
+        os.replace(str(folder / osp.basename(wheel)), wheel)
+    # pip runs from its wheel; --dry-run installs nothing
+    result = run_python([
+        osp.join(wheel, 'pip'), 'install', '--dry-run', '--no-index',
+        '--no-deps', '--no-build-isolation', '-e', REPO
+    ])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'Preparing editable metadata (pyproject.toml)' in result.stdout, \
+        result.stdout[-3000:]

@@ -451,3 +451,31 @@ def test_distillation_on_two_cpu_processes_keeps_ranks_identical(
                                           str(tmp_path / 'work'))
     assert 'distill.loss_' in log
     assert digests[0] == digests[1]
+
+
+def test_run_demo_data_reaches_every_config():
+    """run_demo --data DIR: every config it trains reads DIR, none the
+    default data/demo (the training runs used to read data/demo anyway)."""
+    from mmengine.config import Config
+
+    from conftest import flatten
+    sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
+    try:
+        import run_demo
+    finally:
+        sys.path.pop(0)
+    for task, spec in run_demo.TASKS.items():
+        options = run_demo.data_options(task, '/elsewhere/demo')
+        overrides = dict(option.split('=', 1) for option in options)
+        for config in [spec['teacher']] + list(spec['students'].values()):
+            cfg = Config.fromfile(osp.join(REPO, 'configs', config))
+            cfg.merge_from_dict(overrides)
+            paths = {
+                key: value
+                for key, value in flatten(cfg.to_dict()).items()
+                if isinstance(value, str) and '/demo' in value
+                and key != 'data_root'  # the config's variable, used before
+            }
+            assert paths and all(
+                value.startswith(f'/elsewhere/demo/{task}')
+                for value in paths.values()), (config, paths)

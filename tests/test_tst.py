@@ -355,7 +355,10 @@ def _quick_train(config,
                  work_dir,
                  epochs,
                  train_samples,
-                 pipeline_of=None):
+                 pipeline_of=None,
+                 every=None):
+    """Train ``config`` for ``epochs``; the checkpoint of the last epoch
+    (and, with ``every``, of every ``every`` epochs: ``epoch_{n}.pth``)."""
     cfg = small_run_cfg(
         osp.join(REPO, CLS, config),
         demo_data,
@@ -367,7 +370,8 @@ def _quick_train(config,
     cfg.train_cfg.max_epochs = epochs
     cfg.param_scheduler = dict(
         type='CosineAnnealingLR', by_epoch=True, T_max=epochs)
-    cfg.default_hooks.checkpoint.interval = epochs
+    cfg.default_hooks.checkpoint.interval = every or epochs
+    cfg.default_hooks.checkpoint.max_keep_ckpts = -1
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     _train(cfg)
     return osp.join(work_dir, f'epoch_{epochs}.pth')
@@ -376,10 +380,22 @@ def _quick_train(config,
 def test_augmenter_phase_pushes_the_student_wrong_not_the_teacher(
         full_demo_data, tmp_path):
     """With real nets trained on the demo data and fixed draws of ops, signs
-    and gates: the augmenter phase lowers its objective, raises the
-    student's loss on augmented samples, and the teacher (trained
-    with the demo teacher's RandAugment; at the student's width, to keep the
-    test short) stays right on them."""
+    and gates: the augmenter phase lowers its objective and pushes the
+    student wrong on augmented samples while the teacher stays right: the
+    teacher stays above the student and far from chance. The student is the
+    teacher's own net 12 epochs into its 16 (one training for both; the
+    teacher with the demo teacher's RandAugment, at the student's width, to
+    keep the test short). One torch thread: the numbers are those of this
+    stack, whatever thread count the suite runs with."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _augmenter_phase_pushes_the_student_wrong(full_demo_data, tmp_path)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _augmenter_phase_pushes_the_student_wrong(full_demo_data, tmp_path):
     torch.manual_seed(0)
     teacher = _quick_train(
         'resnet18-w8_digits.py',
@@ -387,13 +403,9 @@ def test_augmenter_phase_pushes_the_student_wrong_not_the_teacher(
         str(tmp_path / 't'),
         16,
         train_samples=2000,
-        pipeline_of='resnet18-w32_digits.py')
-    student = _quick_train(
-        'resnet18-w8_digits.py',
-        full_demo_data,
-        str(tmp_path / 's'),
-        8,
-        train_samples=2000)
+        pipeline_of='resnet18-w32_digits.py',
+        every=4)
+    student = str(tmp_path / 't' / 'epoch_12.pth')
     cfg = tst_cfg(
         full_demo_data,
         tmp_path / 'w',
@@ -446,14 +458,14 @@ def test_augmenter_phase_pushes_the_student_wrong_not_the_teacher(
             model.train_step(batch, optim)
     after = measure()
     report = dict(before=before, after=after)
-    assert after['objective'] < before['objective'] - 0.01, report
+    # measured (torch 2.14, numpy 2; torch 2.1, numpy 1): objective
+    # 1.97 -> 1.82; 1.70 -> 1.56
+    assert after['objective'] < before['objective'] - 0.05, report
     # the student gets more wrong: its true-class probability falls (what
-    # the bounded term acts on; its CE can still fall where the least
-    # likely samples gain); the teacher stays right
-    assert after['student_p'] < before['student_p'] - 0.01, report
-    # (the objective trades some teacher CE for a wrong student: measured
-    # CE 0.20 -> 1.01 while the student's p fell 0.88 -> 0.41, the
-    # teacher's p to 0.52); what it asks for is the gap between the two
-    # (measured 0.11)
-    assert after['teacher_p'] > after['student_p'] + 0.05, report
-    assert after['teacher_ce'] < 0.75 * math.log(10), report  # chance
+    # the bounded term acts on): 0.67 -> 0.47; 0.58 -> 0.41
+    assert after['student_p'] < before['student_p'] - 0.05, report
+    # the objective trades some of the teacher's CE for a wrong student
+    # (0.35 -> 0.92; 0.39 -> 0.86), but the teacher stays right, above the
+    # student (0.55 vs 0.47; 0.55 vs 0.41) and far from chance (2.30)
+    assert after['teacher_p'] > after['student_p'], report
+    assert after['teacher_ce'] < 0.75 * math.log(10), report

@@ -128,6 +128,34 @@ METHODS = sorted({m
                   for t in TASKS.values()
                   for m in t['students']} - {'alone'})
 
+DEMO_DATA = 'data/demo'  # where the demo configs read the demo data
+# per task: the keys of the demo configs that hold a path of its data
+DATA_KEYS = {
+    task: [
+        f'{split}_dataloader.dataset.data_root'
+        for split in ('train', 'val', 'test')
+    ]
+    for task in TASKS
+}
+EVALUATOR_FILES = {
+    'det': {
+        f'{split}_evaluator.ann_file': 'annotations/instances_val.json'
+        for split in ('val', 'test')
+    }
+}
+
+
+def data_options(task: str, data: str) -> List[str]:
+    """``key=value`` overrides that point a demo config of ``task`` at the
+    demo data in ``data`` instead of :data:`DEMO_DATA`."""
+    root = osp.join(data, task) + ('/' if task in ('det', 'seg') else '')
+    options = [f'{key}={root}' for key in DATA_KEYS[task]]
+    options += [
+        f'{key}={osp.join(root, path)}'
+        for key, path in EVALUATOR_FILES.get(task, {}).items()
+    ]
+    return options
+
 
 def run_dir_name(label: str, seed: int) -> str:
     """A student run's folder in its task's work dir."""
@@ -243,7 +271,8 @@ def train_tasks(
     student_options: Optional[Callable[[str, str], List[str]]] = None,
     teacher_on_all_cores: bool = False,
     specs: Optional[Dict[str, dict]] = None,
-    options: Optional[List[str]] = None
+    options: Optional[List[str]] = None,
+    data: Optional[str] = None
 ) -> Dict[str, Tuple[Dict[str, float], Dict[str, List[Dict]]]]:
     """Train and score, for each task of ``plan`` (task -> seeds, labels),
     the teacher, then each student config of the labels for every seed
@@ -262,6 +291,9 @@ def train_tasks(
     ``student_options(task, label)``, if given, returns more config
     overrides (``key=value``) for the students' runs (not the teacher's);
     ``options`` go to every run.
+
+    ``data``, if given, is a folder of demo data that replaces
+    :data:`DEMO_DATA` in every run (:func:`data_options`).
 
     ``specs`` (default :data:`TASKS`) maps each task to its configs and
     metric; a spec's ``teacher_task``, if given, names the task whose
@@ -290,17 +322,20 @@ def train_tasks(
         sum((teacher_task(task) == task) + len(seeds) * len(labels)
             for task, (seeds, labels) in plan.items()))
 
+    def task_options(task: str) -> List[str]:
+        return options + (data_options(task, data) if data else [])
+
     def teacher(task: str, seed: int) -> Dict[str, float]:
         work_dir = osp.join(work_root, task, 'teacher')
         metrics = train_and_score(specs[task]['teacher'], work_dir, seed,
-                                  options, reuse, teacher_threads)
+                                  task_options(task), reuse, teacher_threads)
         progress.report(
             run_line(task, 'teacher', seed, work_dir, metrics, specs))
         return metrics
 
     def student(task: str, label: str, seed: int) -> Dict[str, float]:
         root = osp.join(work_root, task)
-        run_options = options + (
+        run_options = task_options(task) + (
             list(student_options(task, label)) if student_options else [])
         if label != 'alone':
             teachers[task].result()  # started earlier: no deadlock
@@ -406,7 +441,8 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.time()
-    prepare_data(args.data, args.reuse)
+    data = osp.abspath(args.data)
+    prepare_data(data, args.reuse)
     plan = {
         task:
         (args.seeds,
@@ -421,7 +457,12 @@ def main() -> None:
         f'{args.work_dir}/',
         flush=True)
     trained = train_tasks(
-        plan, args.work_dir, args.reuse, args.jobs, teacher_on_all_cores=True)
+        plan,
+        args.work_dir,
+        args.reuse,
+        args.jobs,
+        teacher_on_all_cores=True,
+        data=None if data == osp.join(REPO, DEMO_DATA) else data)
     lines = [
         row for task in args.tasks for row in task_rows(task, *trained[task])
     ]

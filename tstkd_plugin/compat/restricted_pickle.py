@@ -35,7 +35,7 @@ class ForbiddenGlobal(pickle.UnpicklingError):
 
 
 # pickle's protocol-2 names of Python 2 modules, as torch maps them
-_MODULE_ALIASES = {'__builtin__': 'builtins', 'numpy._core': 'numpy.core'}
+_MODULE_ALIASES = {'__builtin__': 'builtins'}
 
 
 def history_buffer_getattr(obj: Any, name: str) -> Any:
@@ -102,7 +102,10 @@ def allowed_globals() -> Dict[str, Any]:
 
     import numpy as np
     from mmengine.logging import HistoryBuffer
-    from numpy.core.multiarray import _reconstruct, scalar
+    try:  # numpy >= 2 (numpy.core is a deprecated alias there)
+        from numpy._core import multiarray
+    except ImportError:
+        from numpy.core import multiarray
 
     allowed = _torch_globals()
     allowed.update({
@@ -115,11 +118,15 @@ def allowed_globals() -> Dict[str, Any]:
         '_codecs.encode': codecs.encode,  # bytes in pickle protocol 2
         'numpy.ndarray': np.ndarray,
         'numpy.dtype': np.dtype,
-        'numpy.core.multiarray._reconstruct': _reconstruct,
-        'numpy.core.multiarray.scalar': scalar,
         'mmengine.logging.history_buffer.HistoryBuffer': HistoryBuffer,
         'builtins.getattr': history_buffer_getattr,
     })
+    # numpy 1 pickles arrays and scalars by these functions of
+    # numpy.core.multiarray, numpy 2 by the same ones of numpy._core: a
+    # checkpoint of either loads under both
+    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        allowed[f'{module}._reconstruct'] = multiarray._reconstruct
+        allowed[f'{module}.scalar'] = multiarray.scalar
     # numpy >= 1.25 pickles a dtype by its class (numpy.dtypes.Float64DType)
     dtypes = getattr(np, 'dtypes', None)
     for name in dir(dtypes) if dtypes is not None else ():
