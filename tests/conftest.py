@@ -70,6 +70,36 @@ def _fast_config_parsing() -> None:
 
 _fast_config_parsing()
 
+
+def _distinct_runner_names() -> None:
+    """Every runner of the test process gets its own experiment name.
+
+    mmengine names a runner's ``MessageHub``, logger and visualizer (each a
+    process-wide instance looked up by name) after the config and the
+    second it was built: two runners built within one second in one
+    process share them, logged scalars included. A user's runs are
+    separate processes; in a test two runs of one config (plain and
+    switched, before and after resume) must not see each other's logs.
+    An explicit ``experiment_name`` is kept.
+    """
+    import itertools
+    counter = itertools.count()
+    init = Runner.__init__
+
+    def init_with_distinct_name(self, *args, **kwargs):
+        if kwargs.get('experiment_name') is None:
+            cfg = kwargs.get('cfg')
+            name = osp.splitext(osp.basename(cfg.filename))[0] \
+                if getattr(cfg, 'filename', None) else 'runner'
+            kwargs['experiment_name'] = f'{name}_{os.getpid()}_' \
+                f'{next(counter)}'
+        init(self, *args, **kwargs)
+
+    Runner.__init__ = init_with_distinct_name
+
+
+_distinct_runner_names()
+
 if os.environ.get('PYTEST_XDIST_WORKER'):
     # one core per worker, for the worker and the processes it starts
     os.environ['OMP_NUM_THREADS'] = '1'
@@ -137,17 +167,33 @@ def train_on_two_cpu_ranks(cfg: Config, tmp_path,
 
 
 @pytest.fixture(autouse=True)
-def no_default_scope_from_earlier_tests():
-    """Each test sees the default registry scope the session had before it
-    (mmengine keeps the latest ``DefaultScope`` process-wide: a runner of
-    one test would otherwise decide where another test's unscoped types
-    are looked up, and a test would pass or fail by the tests before it)."""
+def no_global_state_from_earlier_tests():
+    """Each test starts without a default registry scope, and the default
+    scopes, message hubs, loggers and visualizers it creates end with it.
+
+    mmengine keeps them process-wide, by name: a runner built by another
+    test or by a module's fixture would otherwise decide where this test's
+    unscoped types are looked up, and a runner's message hub, logger and
+    visualizer would outlive its test. A test would pass or fail by the
+    tests before it.
+    """
+    from mmengine.logging import MessageHub, MMLogger
     from mmengine.registry import DefaultScope
-    before = list(DefaultScope._instance_dict)
+    from mmengine.visualization import Visualizer
+    scopes = dict(DefaultScope._instance_dict)
+    DefaultScope._instance_dict.clear()
+    before = {
+        kind: set(kind._instance_dict)
+        for kind in (MessageHub, MMLogger, Visualizer)
+    }
     yield
-    for name in list(DefaultScope._instance_dict):
-        if name not in before:
-            del DefaultScope._instance_dict[name]
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(scopes)
+    for kind, names in before.items():
+        for name in set(kind._instance_dict) - names:
+            instance = kind._instance_dict.pop(name)
+            for handler in getattr(instance, 'handlers', ()):  # log files
+                handler.close()
 
 
 @pytest.fixture(scope='session')

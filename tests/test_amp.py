@@ -9,6 +9,7 @@ accelerators and uses ``torch.cuda.amp.GradScaler``, so the step tests let
 it accept the CPU and give it torch's CPU ``GradScaler`` (torch >= 2.3; the
 oldest stack, torch 2.1, has none and runs the config tests only).
 """
+import copy
 import functools
 import glob
 import os.path as osp
@@ -17,8 +18,9 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import AmpOptimWrapper, OptimWrapperDict
+from mmengine.utils import digit_version
 
-from tstkd_plugin.apis import enable_amp, optim_wrapper_cfgs
+from tstkd_plugin.apis import amp_dtype, enable_amp, optim_wrapper_cfgs
 from conftest import REPO, built_runner
 
 HAS_CPU_GRAD_SCALER = hasattr(torch.amp, 'GradScaler')
@@ -53,14 +55,23 @@ def cpu_amp(monkeypatch):
                             functools.partial(torch.amp.GradScaler, 'cpu'))
 
 
-def amp_runner(algorithm, demo_data, tmp_path, **model):
+def amp_with_loss_scale(cfg, loss_scale=None):
+    """``--amp`` (bfloat16, mmengine's only CPU autocast type), with a loss
+    scale where the test needs one (float16's, on a GPU)."""
+    if loss_scale is not None:
+        for _, wrapper in optim_wrapper_cfgs(cfg):
+            wrapper.loss_scale = loss_scale  # kept by enable_amp
+    enable_amp(cfg, 'bfloat16')
+
+
+def amp_runner(algorithm, demo_data, tmp_path, loss_scale=None, **model):
     return built_runner(
         ALGORITHMS[algorithm],
         demo_data,
         tmp_path,
         train_samples=8,
         batch_size=4,
-        edit_cfg=enable_amp,
+        edit_cfg=functools.partial(amp_with_loss_scale, loss_scale=loss_scale),
         **model)
 
 
@@ -83,15 +94,20 @@ def test_every_wrapper_of_every_config_becomes_amp(config):
     cfg = Config.fromfile(config)
     # a config's own scale stays (TST's COCO configs: 512, as the reference)
     own = {
-        key: wrapper.get('loss_scale', 'dynamic')
+        key: wrapper.get('loss_scale')
         for key, wrapper in optim_wrapper_cfgs(cfg)
     }
-    enable_amp(cfg)
+    half = copy.deepcopy(cfg)
+    enable_amp(cfg, 'bfloat16')
+    enable_amp(half, 'float16')
     wrapper_cfgs = optim_wrapper_cfgs(cfg)
     assert wrapper_cfgs, config
-    for key, wrapper in wrapper_cfgs:
-        assert wrapper.type == 'AmpOptimWrapper', key
-        assert wrapper.loss_scale == own[key], key
+    for (key, wrapper), (_, fp16) in zip(wrapper_cfgs,
+                                         optim_wrapper_cfgs(half)):
+        assert wrapper.type == fp16.type == 'AmpOptimWrapper', key
+        # bfloat16 has float32's range: no scale unless the config has one
+        assert wrapper.loss_scale == (own[key] or dict(enabled=False)), key
+        assert fp16.loss_scale == (own[key] or 'dynamic'), key
     if cfg.model.type in ('SoKDDistill', 'TSTDistill', 'DenseTSTDistill',
                           'TSTStudentRoIsDistill', 'TSTSoKDDistill'):
         assert len(wrapper_cfgs) >= 2, wrapper_cfgs
@@ -119,10 +135,26 @@ def test_wrapper_settings_of_the_config_are_kept(make_cfg):
     cfg = make_cfg(ALGORITHMS['tst'])
     cfg.optim_wrapper.architecture.loss_scale = 512.  # TST's COCO setting
     cfg.optim_wrapper.augmenter.clip_grad = dict(max_norm=20)  # and clip
-    enable_amp(cfg)
+    cfg.optim_wrapper.augmenter.dtype = 'float16'  # and its precision
+    enable_amp(cfg, 'bfloat16')
     assert cfg.optim_wrapper.architecture.loss_scale == 512.
+    assert cfg.optim_wrapper.architecture.dtype == 'bfloat16'
+    assert cfg.optim_wrapper.augmenter.dtype == 'float16'
     assert cfg.optim_wrapper.augmenter.loss_scale == 'dynamic'
     assert cfg.optim_wrapper.augmenter.clip_grad == dict(max_norm=20)
+
+
+def test_amp_is_bfloat16_unless_the_gpu_has_none(monkeypatch):
+    assert amp_dtype('float16') == 'float16'
+    if not torch.cuda.is_available():  # the CPU's autocast type
+        assert amp_dtype() == 'bfloat16'
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: False)
+    assert amp_dtype() == 'float16'  # before Ampere
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda: True)
+    assert amp_dtype() == 'bfloat16'
+    with pytest.raises(ValueError, match='--amp-dtype'):
+        amp_dtype('float8')
 
 
 def test_unrolled_search_refuses_amp_wrappers_at_the_first_step(
@@ -212,7 +244,7 @@ def test_an_overflowed_step_changes_no_parameter(algorithm, step_name,
     """An inf in one optimizer's gradient: no optimizer steps (in SoKD the
     student's and the policy's share one backward pass and skip together),
     and the loss scale drops."""
-    runner = amp_runner(algorithm, demo_data, tmp_path)
+    runner = amp_runner(algorithm, demo_data, tmp_path, loss_scale='dynamic')
     optims = wrappers(runner.optim_wrapper)
     step = dict(steps(runner))[step_name]
     target = next(
@@ -229,3 +261,102 @@ def test_an_overflowed_step_changes_no_parameter(algorithm, step_name,
     ]
     assert not changed, f'{len(changed)} parameters stepped: {changed[:5]}'
     assert scaler.get_scale() < scale, (scale, scaler.get_scale())
+
+
+# float16 autocast on the CPU: torch >= 2.2 (2.1's CPU autocast is bfloat16
+# only); the pinned stack runs these
+HAS_CPU_FLOAT16 = digit_version(torch.__version__) >= digit_version('2.2.0')
+needs_cpu_float16 = pytest.mark.skipif(
+    not HAS_CPU_FLOAT16,
+    reason=f'torch {torch.__version__} has no float16 autocast on the CPU')
+FEATURE_HOSTS = {
+    'fitnet': 'configs/baselines/mmpretrain/'
+    'fitnet_resnet18-w32_resnet18-w8_digits.py',
+    'at': 'configs/baselines/mmpretrain/at_resnet18-w32_resnet18-w8_digits.py',
+}
+
+
+def half_features(scale: float = 300.0):
+    """A student and a teacher feature in float16 whose squares sum past
+    float16's range (65504): a feature map of a network in AMP."""
+    torch.manual_seed(0)
+    return [(torch.randn(4, 64, 8, 8) * scale).half() for _ in range(2)]
+
+
+@needs_cpu_float16
+@pytest.mark.parametrize('host', sorted(FEATURE_HOSTS))
+def test_feature_losses_in_float16_autocast_are_float32(host, make_cfg):
+    """mmrazor's FitNet and AT losses on float16 features overflow (their
+    sums of squares); as the plugin's algorithms call them, their inputs
+    are cast to float32 first: finite, and the float32 value."""
+    cfg = make_cfg(FEATURE_HOSTS[host])
+    cfg.model.teacher_ckpt = None
+    from mmrazor.registry import MODELS
+    model = MODELS.build(cfg.model)
+    name, loss = next((name, loss)
+                      for name, loss in model.distiller.distill_losses.items()
+                      if type(loss).__name__ in ('L2Loss', 'ATLoss'))
+    student, teacher = half_features()
+    with torch.autocast('cpu', dtype=torch.float16):
+        plain = loss.forward(student, teacher)  # what AMP would compute
+        value = loss(student, teacher)
+    assert not torch.isfinite(plain), (name, plain)
+    assert value.dtype == torch.float32 and torch.isfinite(value), value
+    expected = loss(student.float(), teacher.float())
+    torch.testing.assert_close(value, expected)
+
+
+@needs_cpu_float16
+def test_tst_augmenter_step_is_finite_where_the_student_leaves_float16(
+        demo_data, tmp_path):
+    """A student whose activations pass float16's range (as a diverging
+    student's did at paper size on a GPU: the augmenter's objective was
+    NaN): the augmenter step runs in float32, finite, and moves the
+    augmenter. (float16 autocast around the step, as AmpOptimWrapper's
+    context does on a GPU; mmengine's wrapper allows only bfloat16 on
+    the CPU.)"""
+    runner = built_runner(
+        ALGORITHMS['tst'], demo_data, tmp_path, train_samples=8, batch_size=4)
+    model = runner.model
+    first = next(m for m in model.student.modules()
+                 if isinstance(m, torch.nn.Conv2d))
+    with torch.no_grad():
+        first.weight.mul_(1e5)
+    batch = batch_of(runner)
+    data = model.data_preprocessor(batch, False)
+    model.student.eval()  # (in train mode BN would keep the infs)
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.float16):
+        half_logits = model.student(data['inputs'], mode='tensor')
+    model.train()
+    assert not torch.isfinite(half_logits).all()  # the state is reached
+    before = [p.detach().clone() for p in model.augmenter.parameters()]
+    model.augmenter_phase.fill_(True)
+    with torch.autocast('cpu', dtype=torch.float16):
+        log = model.train_step(batch, runner.optim_wrapper)
+    assert all(torch.isfinite(v) for v in log.values()), log
+    assert any(not torch.equal(b, p)
+               for b, p in zip(before, model.augmenter.parameters()))
+
+
+@needs_cpu_float16
+def test_sokd_refinement_in_float16_autocast_is_float32(make_cfg):
+    """SoKD's feature augmentation and DAM on float16 features past
+    float16's range: computed in float32, finite."""
+    cfg = make_cfg('configs/sokd/mmpretrain/'
+                   'sokd_fitnet_resnet18-w32_resnet18-w8_digits.py')
+    cfg.model.teacher_ckpt = None
+    from mmrazor.registry import MODELS
+    distiller = MODELS.build(cfg.model).distiller
+    torch.manual_seed(0)
+    # finite in float16, as large as its range allows
+    student, teacher = [((torch.rand(4, 64, 8, 8) * 2 - 1) * 4e4).half()
+                        for _ in range(2)]
+    dam, augment = distiller.dams['hint'], distiller.feature_augments['hint']
+    with torch.autocast('cpu', dtype=torch.float16):
+        plain = dam.consistency_loss(dam(student), dam(augment(teacher)))
+        mask, augmented, terms = distiller.refine_level(
+            'hint', student, teacher)
+    assert not torch.isfinite(plain), plain  # the state is reached
+    assert augmented.dtype == torch.float32 and mask.dtype == torch.float32
+    for key, value in terms.items():
+        assert torch.isfinite(value), (key, value)

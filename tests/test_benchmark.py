@@ -179,3 +179,22 @@ def test_every_ablation_overrides_keys_its_configs_have(tmp_path):
                     f'{name}: {method}: {key}'
                 checked += 1
     assert checked >= 6
+
+
+def test_step_costs_keep_the_models_logs_off_the_terminal(
+        tmp_path, capfd, make_cfg, monkeypatch):
+    """The cost stage builds models in this process; their thousands of
+    mmengine INFO lines (weight initialisation) go to the log file, the
+    terminal keeps the tool's own lines."""
+    monkeypatch.syspath_prepend(osp.join(REPO, 'tools', 'analysis'))
+    benchmark = load_benchmark()
+    config = str(tmp_path / 'kd.py')
+    make_cfg('configs/' +
+             benchmark.TASKS['cls']['students']['vanilla KD']).dump(config)
+    log_file = str(tmp_path / 'costs.log')
+    out = benchmark.step_costs({'vanilla KD': config}, 1, log_file)
+    assert out['vanilla KD']['times']['step'] > 0
+    printed = capfd.readouterr().out
+    logged = open(log_file).read()
+    assert 'init' in logged, logged[:500]  # the models' messages ...
+    assert 'init' not in printed, printed[:2000]  # ... not on the terminal

@@ -2,11 +2,13 @@
 """tools/misc/gpu_smoke.py on a machine without CUDA: it says so and exits 0;
 its arguments, its plan, and the runs it configures (trained here on CPU)."""
 import importlib.util
+import os
 import os.path as osp
 
 import pytest
 from mmengine.runner import Runner
 
+from tstkd_plugin.apis import optim_wrapper_cfgs
 from conftest import REPO, run_python
 
 TOOL = osp.join(REPO, 'tools', 'misc', 'gpu_smoke.py')
@@ -31,6 +33,7 @@ def test_without_cuda_it_says_so_and_exits_0():
     (['--iters', '5'], '--iters'),
     (['--data', '/nonexistent/demo'], '--data /nonexistent/demo'),
     (['--tasks', 'cls', 'pose'], "'pose'"),
+    (['--methods', 'DIST', 'CRD'], "--methods: unknown ['CRD']"),
 ])
 def test_bad_arguments_are_named(smoke, argv, named, capsys):
     with pytest.raises(SystemExit) as exit_:
@@ -56,6 +59,41 @@ def test_plan(smoke):
     two = [r for r in lite if r.processes == 2]
     assert [(r.task, r.method) for r in two] == [('cls', 'TST+SoKD+DIST'),
                                                  ('seg', 'SoKD+KD')]
+
+
+def test_plan_of_chosen_methods(smoke):
+    runs = smoke.plan(['cls', 'seg'],
+                      has_ops=True,
+                      gpus=2,
+                      methods=['DIST', 'TST+SoKD+DIST'],
+                      amp=False)
+    assert sorted((r.task, r.method, r.amp, r.processes)
+                  for r in runs) == [('cls', 'DIST', False, 1),
+                                     ('cls', 'TST+SoKD+DIST', False, 1),
+                                     ('seg', 'DIST', False, 1)]
+
+
+def test_runs_share_their_set_up(smoke, demo_data, tmp_path):
+    """One stand-in checkpoint per teacher network, one parse per config:
+    runs differ only in what they change."""
+    runs = [
+        smoke.SmokeRun('cls', m, smoke.TASKS['cls']['students'][m], amp)
+        for m in ('DIST', 'TST+KD') for amp in (False, True)
+    ]
+    teachers = str(tmp_path / 'teachers')
+    cfgs = [
+        smoke.smoke_cfg(run, demo_data, str(tmp_path / str(i)), 10, teachers)
+        for i, run in enumerate(runs)
+    ]
+    assert len(os.listdir(teachers)) == 1
+    assert len({cfg.model.teacher_ckpt for cfg in cfgs}) == 1
+    types = [{
+        w.get('type', 'OptimWrapper')
+        for _, w in optim_wrapper_cfgs(cfg)
+    } for cfg in cfgs]
+    assert types == [{'OptimWrapper'}, {'AmpOptimWrapper'}] * 2, types
+    # the cached parse is not changed by a run's edits
+    assert smoke.parsed_config(runs[0].config).train_cfg != cfgs[0].train_cfg
 
 
 @pytest.mark.parametrize('task,method', [('cls', 'TST+KD'),

@@ -76,7 +76,9 @@ def test_train_tool_amp_and_auto_scale_lr_on_wrapper_dicts(
         cfg.optim_wrapper
     for key, child in children.items():
         assert child.type == 'AmpOptimWrapper', key
-        assert child.loss_scale == 'dynamic', key
+        assert (child.dtype, child.loss_scale) in (('bfloat16',
+                                                    dict(enabled=False)),
+                                                   ('float16', 'dynamic')), key
     assert cfg.auto_scale_lr.enable is True
 
 
@@ -479,3 +481,30 @@ def test_run_demo_data_reaches_every_config():
             assert paths and all(
                 value.startswith(f'/elsewhere/demo/{task}')
                 for value in paths.values()), (config, paths)
+
+
+def test_train_tool_speed_flags(monkeypatch, tmp_path):
+    """--amp-dtype, --channels-last, --fused-optim and --compile set the
+    config keys their tests check (tests/test_throughput.py)."""
+    from test_throughput import CAN_COMPILE, HAS_FUSED_SGD
+    train = _load_tool('train')
+    # (on a torch without them, the two are refused by name there)
+    flags = ['--fused-optim'] * HAS_FUSED_SGD + ['--compile'] * CAN_COMPILE
+    monkeypatch.setattr(sys, 'argv', [
+        'train.py',
+        osp.join(REPO, KD_CLS), '--work-dir',
+        str(tmp_path), '--amp', '--amp-dtype', 'float16', '--channels-last'
+    ] + flags)
+    cfg = train.build_cfg(train.parse_args())
+    assert (cfg.optim_wrapper.dtype, cfg.optim_wrapper.loss_scale) == \
+        ('float16', 'dynamic')
+    assert cfg.model.channels_last is True
+    assert cfg.optim_wrapper.optimizer.get('fused') is (HAS_FUSED_SGD or None)
+    assert cfg.get('compile') == (
+        dict(backend='inductor') if CAN_COMPILE else None)
+    monkeypatch.setattr(
+        sys, 'argv',
+        ['train.py',
+         osp.join(REPO, KD_CLS), '--amp-dtype', 'bfloat16'])
+    with pytest.raises(ValueError, match='--amp-dtype: given without --amp'):
+        train.build_cfg(train.parse_args())

@@ -16,9 +16,11 @@ from typing import Optional
 import tstkd_plugin  # noqa: F401,I001
 from mmengine.config import Config
 
-from tstkd_plugin.apis import (add_launch_args, build_runner,
+from tstkd_plugin.apis import (AMP_DTYPES, add_launch_args, build_runner,
                                checkpoint_loading, close_process_group,
-                               enable_amp, load_cfg)
+                               enable_amp, enable_channels_last,
+                               enable_compile, enable_fused_optimizers,
+                               load_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,6 +40,29 @@ def parse_args() -> argparse.Namespace:
         default=False,
         help='enable automatic-mixed-precision training')
     parser.add_argument(
+        '--amp-dtype',
+        choices=AMP_DTYPES,
+        default='auto',
+        help='the half precision of --amp: auto is bfloat16 (no loss scale) '
+        'unless the GPU has none, then float16 with a dynamic loss scale')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='weights and images in the channels-last memory format '
+        '(model.channels_last; faster convolutions on tensor cores)')
+    parser.add_argument(
+        '--fused-optim',
+        action='store_true',
+        help='fused optimizer steps (optimizer.fused=True on every '
+        'optimizer: SGD, Adam, AdamW)')
+    parser.add_argument(
+        '--compile',
+        nargs='?',
+        const='inductor',
+        metavar='BACKEND',
+        help="torch.compile the training step (mmengine's compile; "
+        'default backend: inductor)')
+    parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
         help='enable automatically scaling LR.')
@@ -53,7 +78,15 @@ def parse_args() -> argparse.Namespace:
 def build_cfg(args: argparse.Namespace) -> Config:
     cfg = load_cfg(args)
     if args.amp:
-        enable_amp(cfg)
+        enable_amp(cfg, args.amp_dtype)
+    elif args.amp_dtype != 'auto':
+        raise ValueError('--amp-dtype: given without --amp')
+    if args.channels_last:
+        enable_channels_last(cfg)
+    if args.fused_optim:
+        enable_fused_optimizers(cfg)
+    if args.compile:
+        enable_compile(cfg, args.compile)
 
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg or \

@@ -37,6 +37,7 @@ Examples:
 """
 import argparse
 import json
+import logging
 import os
 import os.path as osp
 import shutil
@@ -160,13 +161,33 @@ def _timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def step_costs(configs: Dict[str, str], steps: int) -> Dict[str, dict]:
+def log_to_file(log_file: str) -> None:
+    """mmengine's messages of the models built in this process (weight
+    initialisation, thousands of lines) go to ``log_file``; the terminal
+    keeps warnings and the tool's own progress lines."""
+    from mmengine.logging import MMLogger
+    os.makedirs(osp.dirname(osp.abspath(log_file)), exist_ok=True)
+    logger = MMLogger.get_instance(
+        f'benchmark_{osp.basename(log_file)}',
+        log_file=log_file,
+        log_level='INFO')
+    for handler in logger.handlers:
+        if type(handler) is logging.StreamHandler:  # not the file's
+            handler.setLevel(logging.WARNING)
+
+
+def step_costs(configs: Dict[str, str],
+               steps: int,
+               log_file: Optional[str] = None) -> Dict[str, dict]:
     """Median times, in rounds that alternate over all configs and kinds of
     step: each method's train steps, its teacher's forward and a plain
-    training step of its student, all on the same batch."""
+    training step of its student, all on the same batch. The models'
+    build logs go to ``log_file`` where given."""
     import torch
 
     from step_time import build, phases
+    if log_file:
+        log_to_file(log_file)
     torch.manual_seed(0)
     jobs = []  # (method, what, function)
     for method, config in configs.items():
@@ -234,13 +255,15 @@ def accuracy(task: str, teacher: Dict[str, float],
 def costs(task: str,
           methods: List[str],
           steps: int,
-          jobs: int = 1) -> Dict[str, dict]:
+          jobs: int = 1,
+          log_file: Optional[str] = None) -> Dict[str, dict]:
     """Step times (alone: timed), then peak memory growths (``jobs`` fresh
     processes at a time: a peak resident size does not depend on CPU
-    contention, and each process spends most of its time importing)."""
+    contention, and each process spends most of its time importing). The
+    models' build logs go to ``log_file`` where given."""
     spec = SPECS[task]
     configs = {m: spec['students'][m] for m in methods if m != 'alone'}
-    out = step_costs(configs, steps)
+    out = step_costs(configs, steps, log_file)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         growth = dict(
             zip(configs, pool.map(peak_memory_growth, configs.values())))
@@ -534,9 +557,11 @@ def main() -> None:
     minutes_accuracy = (time.time() - start) / 60
     results = {}
     for task, (methods, _) in plan.items():  # one at a time: timed
+        log_file = osp.join(work_dir, f'costs_{task}.log')
+        print(f'{task}: step costs (models\' logs in {log_file})', flush=True)
         results[task] = dict(
             accuracy=accuracy(task, *trained[task]),
-            cost=costs(task, methods, steps, args.jobs))
+            cost=costs(task, methods, steps, args.jobs, log_file))
     os.makedirs(out, exist_ok=True)
     minutes = (time.time() - start) / 60
     with open(osp.join(out, 'results.json'), 'w') as f:

@@ -15,8 +15,15 @@ Example:
     python tools/misc/gpu_smoke.py                       # makes the demo data
     python tools/misc/gpu_smoke.py --data /path/to/demo  # data made elsewhere
     python tools/misc/gpu_smoke.py --tasks cls seg --iters 20
+    python tools/misc/gpu_smoke.py --methods DIST TST+KD --fp32-only
+
+Set-up is shared across runs: each config is parsed once (unformatted) and
+each teacher network's stand-in checkpoint is written once.
 """
 import argparse
+import copy
+import functools
+import hashlib
 import os
 import os.path as osp
 import statistics
@@ -58,6 +65,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--tasks', nargs='+', choices=sorted(TASKS), default=sorted(TASKS))
     parser.add_argument(
+        '--methods',
+        nargs='+',
+        metavar='METHOD',
+        help='only these methods (names as in the demo table, e.g. DIST '
+        f'TST+KD SoKD+KD); default: all. Known: {", ".join(all_methods())}')
+    parser.add_argument(
+        '--fp32-only', action='store_true', help='leave out the --amp runs')
+    parser.add_argument(
         '--iters',
         type=int,
         default=30,
@@ -66,10 +81,23 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.iters < 10:
         parser.error('--iters: at least 10 (the first 5 are not timed)')
+    unknown = sorted(set(args.methods or ()) - set(all_methods()))
+    if unknown:
+        parser.error(f'--methods: unknown {unknown}; expected some of '
+                     f'{all_methods()}')
     if args.data is not None and not osp.isdir(osp.join(args.data, 'cls')):
         parser.error(f'--data {args.data}: expected the demo data folder '
                      '(with cls/, det/, seg/)')
     return args
+
+
+def all_methods() -> List[str]:
+    """The distillation methods of the demo, over all tasks."""
+    return sorted({
+        method
+        for task in TASKS.values()
+        for method in task['students'] if method != 'alone'
+    })
 
 
 def mmcv_has_ops() -> bool:
@@ -80,27 +108,33 @@ def mmcv_has_ops() -> bool:
     return True
 
 
-def plan(tasks: List[str], has_ops: bool, gpus: int) -> List[SmokeRun]:
-    """Every distillation method of ``tasks`` with and without AMP (no
-    detection without mmcv ops), then one two-process run per task on two
-    GPUs."""
+def plan(tasks: List[str],
+         has_ops: bool,
+         gpus: int,
+         methods: Optional[List[str]] = None,
+         amp: bool = True) -> List[SmokeRun]:
+    """Every distillation method of ``tasks`` (or those of ``methods``)
+    without and with AMP (no detection without mmcv ops), then one
+    two-process run per task on two GPUs."""
     runs = []
+    precisions = (False, True) if amp else (False, )
     for task in tasks:
         if task == 'det' and not has_ops:
             continue
-        methods = {
+        chosen = {
             m: c
             for m, c in TASKS[task]['students'].items() if m != 'alone'
         }
-        for method, config in methods.items():
-            runs += [
-                SmokeRun(task, method, config, amp) for amp in (False, True)
-            ]
-        if gpus >= 2:
+        for method, config in chosen.items():
+            if methods is None or method in methods:
+                runs += [
+                    SmokeRun(task, method, config, half) for half in precisions
+                ]
+        if gpus >= 2 and methods is None:
             # the composition where there is one: the most optimizers
-            method = 'TST+SoKD+DIST' if 'TST+SoKD+DIST' in methods \
+            method = 'TST+SoKD+DIST' if 'TST+SoKD+DIST' in chosen \
                 else 'SoKD+KD'
-            runs.append(SmokeRun(task, method, methods[method], False, 2))
+            runs.append(SmokeRun(task, method, chosen[method], False, 2))
     return runs
 
 
@@ -116,17 +150,41 @@ def point_at_data(dataset: dict, data: str) -> None:
                 point_at_data(child, data)
 
 
-def smoke_cfg(run: SmokeRun, data: str, work_dir: str, iters: int):
-    """The run's config: ``iters`` training iterations (fewer if the
-    config's epoch is shorter), no validation, a stand-in teacher (the
-    teacher network at its initial weights)."""
-    import torch
+@functools.lru_cache(maxsize=None)
+def parsed_config(config: str):
+    """A demo config, parsed once per process (without yapf's formatting of
+    its text, which only logs use); callers change a copy."""
     from mmengine.config import Config
+    return Config.fromfile(osp.join(CONFIGS, config), format_python_code=False)
+
+
+def stand_in_teacher(teacher_cfg: dict, folder: str) -> str:
+    """The teacher network at its initial weights, as a checkpoint in
+    ``folder``; written once per teacher config."""
+    import torch
     from mmrazor.registry import MODELS
 
+    key = hashlib.sha1(repr(teacher_cfg).encode()).hexdigest()[:12]
+    path = osp.join(folder, f'teacher_{key}.pth')
+    if not osp.isfile(path):
+        os.makedirs(folder, exist_ok=True)
+        torch.save({'state_dict': MODELS.build(teacher_cfg).state_dict()},
+                   path)
+    return path
+
+
+def smoke_cfg(run: SmokeRun,
+              data: str,
+              work_dir: str,
+              iters: int,
+              teachers: Optional[str] = None):
+    """The run's config: ``iters`` training iterations (fewer if the
+    config's epoch is shorter), no validation, a stand-in teacher (the
+    teacher network at its initial weights, kept in ``teachers``; default:
+    ``work_dir``)."""
     from tstkd_plugin.apis import enable_amp
 
-    cfg = Config.fromfile(osp.join(CONFIGS, run.config))
+    cfg = copy.deepcopy(parsed_config(run.config))
     cfg.work_dir = work_dir
     cfg.launcher = 'pytorch' if run.processes > 1 else 'none'
     point_at_data(cfg.train_dataloader.dataset, data)
@@ -143,11 +201,9 @@ def smoke_cfg(run: SmokeRun, data: str, work_dir: str, iters: int):
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', interval=10**9, save_last=False)
     cfg.log_level = 'WARNING'
-    teacher = osp.join(work_dir, 'teacher.pth')
     os.makedirs(work_dir, exist_ok=True)
-    torch.save({'state_dict': MODELS.build(cfg.model.teacher).state_dict()},
-               teacher)
-    cfg.model.teacher_ckpt = teacher
+    cfg.model.teacher_ckpt = stand_in_teacher(cfg.model.teacher, teachers
+                                              or work_dir)
     if run.amp:
         enable_amp(cfg)
     return cfg
@@ -208,10 +264,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     if gpus < 2:
         print(f'gpu_smoke: {gpus} GPU visible: no two-process run')
     failures = 0
-    for i, run in enumerate(plan(args.tasks, has_ops, gpus)):
+    runs = plan(args.tasks, has_ops, gpus, args.methods, not args.fp32_only)
+    if not runs:
+        print(f'gpu_smoke: no run: --methods {args.methods} are not '
+              f'methods of --tasks {args.tasks}')
+        return 1
+    teachers = osp.join(work, 'teachers')
+    for i, run in enumerate(runs):
         work_dir = osp.join(work, f'{i:02d}')
         try:
-            cfg = smoke_cfg(run, data, work_dir, args.iters)
+            cfg = smoke_cfg(run, data, work_dir, args.iters, teachers)
             result = run_here(cfg) if run.processes == 1 else \
                 run_two_processes(cfg, work_dir, args.iters)
             print(f'passed  {run.name:32s} {result}', flush=True)

@@ -6,12 +6,23 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmrazor.models import SingleTeacherDistill
 
+from ..engine.float32 import compute_losses_in_float32
 from ..registry import MODELS
 from ..utils.distill_config_checks import (check_distill_losses,
                                            check_recorder_sources,
                                            check_same_num_classes,
                                            check_teacher_ckpt_exists,
                                            load_teacher_checkpoint)
+
+
+def channels_last_inputs(module: torch.nn.Module, args: tuple,
+                         output: dict) -> dict:
+    """A forward hook of a data preprocessor: its batch of images in the
+    channels-last memory format."""
+    inputs = output.get('inputs') if isinstance(output, dict) else None
+    if torch.is_tensor(inputs) and inputs.dim() == 4:
+        output['inputs'] = inputs.contiguous(memory_format=torch.channels_last)
+    return output
 
 
 @MODELS.register_module()
@@ -31,6 +42,10 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
     so a teacher with dropout (every mmseg decode head) would distil
     perturbed targets.
 
+    Under AMP every distillation loss gets its inputs in float32
+    (:mod:`tstkd_plugin.engine.float32`): a half-precision sum of squares
+    over a feature map overflows; in float32 training nothing changes.
+
     Args:
         architecture (dict | BaseModel): The student.
         teacher (dict | BaseModel): The teacher.
@@ -45,6 +60,10 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             wholly in eval mode when the algorithm trains. False keeps
             mmrazor's behaviour (only norm layers, per
             ``teacher_norm_eval``). Defaults to True.
+        channels_last (bool): Whether student, teacher and the other
+            modules keep their 4-D weights, and the preprocessed images,
+            in the channels-last memory format (faster convolutions on
+            tensor-core GPUs; the same values). Defaults to False.
         **kwargs: The other arguments of ``SingleTeacherDistill``.
     """
 
@@ -56,6 +75,7 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                  teacher_ckpt_strict: bool = True,
                  check_num_classes: bool = True,
                  teacher_eval: bool = True,
+                 channels_last: bool = False,
                  **kwargs) -> None:
         check_teacher_ckpt_exists(teacher_ckpt)
         architecture = self._build(architecture)
@@ -71,12 +91,17 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             teacher_ckpt=None,
             **kwargs)
         self.teacher_eval = teacher_eval and not self.teacher_trainable
+        compute_losses_in_float32(self.distiller.distill_losses)
         self.train(self.training)
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt,
                                     teacher_ckpt_strict)
             # keep the loaded weights when the runner calls init_weights()
             self.teacher._is_init = True
+        self.channels_last = channels_last
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
+            self.data_preprocessor.register_forward_hook(channels_last_inputs)
 
     def train(self, mode: bool = True) -> 'CheckedSingleTeacherDistill':
         """mmrazor's modes, and the whole teacher in eval mode when

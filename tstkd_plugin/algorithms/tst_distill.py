@@ -9,6 +9,7 @@ from mmengine.structures import BaseDataElement
 from mmrazor.models.utils import add_prefix
 from torch import nn
 
+from ..engine.float32 import autocast_off
 from ..registry import MODELS
 from ..utils import check_optim_wrapper_dict, unwrap
 from ..utils.distill_config_checks import build_named
@@ -48,17 +49,19 @@ class TSTDistill(CheckedSingleTeacherDistill):
     (``architecture`` and ``augmenter``). :class:`TSTPhaseHook` switches the
     phase (the persistent buffer ``augmenter_phase``, saved in checkpoints).
 
-    - Augmenter step: teacher and student frozen (eval mode, no parameter
-      gradients); minimise ``CE_teacher(x_aug, y) - log(1 - p_student(y |
-      x_aug) + eps)``: the teacher stays right, the student is pushed wrong,
-      and the second term is bounded (the reference's unbounded
-      ``CE_T - CE_S`` produced NaNs).
+    - Augmenter step, in float32 under AMP too: teacher and student frozen
+      (eval mode, no parameter gradients); minimise
+      ``CE_teacher(x_aug, y) - log(1 - p_student(y | x_aug) + eps)``: the
+      teacher stays right, the student is pushed wrong, and the second
+      term is bounded (the reference's unbounded ``CE_T - CE_S`` produced
+      NaNs).
     - Student step: the loader yields B/2 originals; their augmented copies
-      are made without gradient; the batch ``[augmented; original]`` with the
-      original labels goes through the config's distiller (vanilla KD,
-      ``DISTKDLoss``, ...) and the student's task loss. The distillation
-      losses are computed on the whole batch: for per-sample averages such
-      as KL this is ``1/2 KD(aug) + 1/2 KD(orig)``.
+      are made without gradient (in float32); the batch ``[augmented;
+      original]`` with the original labels goes through the config's
+      distiller (vanilla KD, ``DISTKDLoss``, ...) and the student's task
+      loss. The distillation losses are computed on the whole batch: for
+      per-sample averages such as KL this is ``1/2 KD(aug) + 1/2
+      KD(orig)``.
 
     Args:
         augmenter (dict): Config of the augmenter (``LearnableAugment``).
@@ -127,7 +130,7 @@ class TSTDistill(CheckedSingleTeacherDistill):
         """The student's batch ``[augmented; original]`` of a preprocessed
         batch; the augmented copies are made without gradient."""
         inputs, samples = data['inputs'], data['data_samples']
-        with torch.no_grad():
+        with torch.no_grad(), autocast_off():
             augmented, augmented_samples = self.augment(
                 unwrap(self.augmenter), inputs, samples)
         return torch.cat([augmented, inputs]), \
@@ -138,8 +141,11 @@ class TSTDistill(CheckedSingleTeacherDistill):
         """One step of the augmenter against the frozen networks."""
         student, teacher = unwrap(self.student), unwrap(self.teacher)
         data = self.data_preprocessor(data, True)
+        # in float32 under AMP too: a student whose activations grew past
+        # float16's range makes the objective NaN (seen at paper size on a
+        # GPU), and augmenter steps are few next to student steps
         with frozen(student, teacher), \
-                optim_wrapper.optim_context(self.augmenter):
+                optim_wrapper.optim_context(self.augmenter), autocast_off():
             # the wrapped augmenter: under DDP its gradients are averaged
             augmented, samples = self.augment(self.augmenter, data['inputs'],
                                               data['data_samples'])

@@ -1,8 +1,10 @@
 # Copyright (c) tstkd_plugin contributors.
-"""``--amp``: every optimizer wrapper of a config becomes an AMP wrapper."""
+"""``--amp``: every optimizer wrapper of a config becomes an AMP wrapper
+(bfloat16 where the GPU has it, else float16 with a dynamic loss scale)."""
 import logging
 from typing import List, Tuple
 
+import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
@@ -28,10 +30,29 @@ def optim_wrapper_cfgs(cfg: Config) -> List[Tuple[str, ConfigDict]]:
     return children
 
 
-def enable_amp(cfg: Config) -> None:
-    """Turn every optimizer wrapper of ``cfg`` into an ``AmpOptimWrapper``
-    with a dynamic loss scale (mmengine's wrapper; a wrapper's own
-    ``loss_scale`` or ``dtype`` is kept), as ``tools/train.py --amp`` does.
+AMP_DTYPES = ('auto', 'bfloat16', 'float16')
+
+
+def amp_dtype(dtype: str = 'auto') -> str:
+    """The half-precision type of ``--amp``: ``'auto'`` is bfloat16 (the
+    range of float32: no loss scale, no overflow) unless the GPU has none
+    (before Ampere), then float16 with a dynamic loss scale."""
+    if dtype not in AMP_DTYPES:
+        raise ValueError(f'--amp-dtype: expected one of {AMP_DTYPES}, got '
+                         f'{dtype!r}')
+    if dtype != 'auto':
+        return dtype
+    if torch.cuda.is_available() and not torch.cuda.is_bf16_supported():
+        return 'float16'
+    return 'bfloat16'
+
+
+def enable_amp(cfg: Config, dtype: str = 'auto') -> None:
+    """Turn every optimizer wrapper of ``cfg`` into mmengine's
+    ``AmpOptimWrapper``, as ``tools/train.py --amp [--amp-dtype]`` does: in
+    bfloat16 without a loss scale, or in float16 with a dynamic one
+    (:func:`amp_dtype` decides ``'auto'``). A wrapper's own ``dtype`` and
+    ``loss_scale`` are kept.
 
     Raises, naming the key, where AMP cannot be made safe: a wrapper type
     other than ``OptimWrapper``/``AmpOptimWrapper``, and SoKD's unrolled
@@ -40,7 +61,10 @@ def enable_amp(cfg: Config) -> None:
 
     Args:
         cfg (Config): The training config, changed in place.
+        dtype (str): ``'auto'``, ``'bfloat16'`` or ``'float16'``.
+            Defaults to ``'auto'``.
     """
+    dtype = amp_dtype(dtype)
     search = cfg.model.get('search')
     if search in SoKDDistill.UNROLLED:
         raise ValueError(
@@ -60,4 +84,9 @@ def enable_amp(cfg: Config) -> None:
                 "'OptimWrapper' (or 'AmpOptimWrapper')")
         else:
             wrapper.type = 'AmpOptimWrapper'
-            wrapper.setdefault('loss_scale', 'dynamic')
+            wrapper.setdefault('dtype', dtype)
+            # bfloat16 has float32's exponent: nothing to scale
+            wrapper.setdefault(
+                'loss_scale',
+                'dynamic' if wrapper.dtype == 'float16' else dict(
+                    enabled=False))

@@ -1,11 +1,12 @@
 # Copyright (c) tstkd_plugin contributors.
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Union
+from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
 from mmrazor.models import ConfigurableDistiller
 from torch import nn
 
+from ..engine.float32 import autocast_off, to_float32
 from ..modules.distinctive_area_detector import activation_energy
 from ..registry import MODELS
 from ..utils.distill_config_checks import build_named
@@ -304,6 +305,32 @@ class SoKDDistiller(ConfigurableDistiller):
                     f'{tuple(teacher[level].shape)}; they must match')
         return list(student), [t.detach() for t in teacher]
 
+    def refine_level(
+        self, name: str, student: torch.Tensor, teacher: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, Dict[str, torch.Tensor]]:
+        """One level of pair ``name``: the teacher feature augmented by the
+        pair's policy, the DAM's mask of the regions both networks attend
+        to, and the DAM's terms. In float32 under AMP too (the DAM and the
+        feature operations are the plugin's own, and small).
+
+        Returns:
+            tuple: The mask (B, 1, H, W), the augmented teacher feature and
+            the terms ``dam`` (consistency), ``heatmap`` and ``area`` (the
+            mask's mean, detached).
+        """
+        augment, dam = self.feature_augments[name], self.dams[name]
+        with autocast_off():
+            student, teacher = to_float32((student, teacher))
+            augmented = augment(teacher)
+            out_s, out_t = dam(student), dam(augmented)
+            mask = dam.regions(out_s)
+            terms = dict(
+                dam=dam.consistency_loss(out_s, out_t),
+                heatmap=dam.heatmap_loss(
+                    dam(teacher), activation_energy(teacher)),
+                area=mask.mean().detach())
+        return mask, augmented, terms
+
     def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor, float]]:
         refined = {p.get('host_loss') for p in self.sokd_pairs.values()}
         # the hosts SoKD refines are computed below, not by mmrazor's loop
@@ -324,16 +351,11 @@ class SoKDDistiller(ConfigurableDistiller):
 
         def refine(name: str, student: torch.Tensor,
                    teacher: torch.Tensor) -> tuple:
-            """The pair's mask and augmented teacher on one level; its DAM
-            terms are collected."""
-            augment, dam = self.feature_augments[name], self.dams[name]
-            augmented = augment(teacher)
-            out_s, out_t = dam(student), dam(augmented)
-            mask = dam.regions(out_s)
-            dams.append(dam.consistency_loss(out_s, out_t))
-            heats.append(
-                dam.heatmap_loss(dam(teacher), activation_energy(teacher)))
-            areas.append(mask.mean().detach())
+            """:meth:`refine_level`, its DAM terms collected."""
+            mask, augmented, terms = self.refine_level(name, student, teacher)
+            dams.append(terms['dam'])
+            heats.append(terms['heatmap'])
+            areas.append(terms['area'])
             return mask, augmented
 
         tuple_hosts: Dict[str, List[str]] = {}
