@@ -73,6 +73,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--fp32-only', action='store_true', help='leave out the --amp runs')
     parser.add_argument(
+        '--cpu',
+        action='store_true',
+        help='run on the CPU where there is no CUDA (a rehearsal: fp32 '
+        "only, since mmengine's AMP wrapper needs an accelerator)")
+    parser.add_argument(
         '--iters',
         type=int,
         default=30,
@@ -215,14 +220,17 @@ def run_here(cfg) -> str:
 
     from tstkd_plugin.apis import build_runner
 
-    torch.cuda.reset_peak_memory_stats()
+    cuda = torch.cuda.is_available()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
     runner = build_runner(cfg)
     runner.train()
     times = runner.message_hub.get_scalar('train/time').data[0]
     times = times[5:] if len(times) > 5 else times  # warm-up left out
-    peak = torch.cuda.max_memory_allocated() / 2**30
+    peak = f'{torch.cuda.max_memory_allocated() / 2**30:5.2f} GiB' \
+        if cuda else 'n/a (CPU)'
     return (f'{runner.iter:4d} iters {1 / statistics.median(times):7.1f} '
-            f'it/s  peak {peak:5.2f} GiB')
+            f'it/s  peak {peak}')
 
 
 def run_two_processes(cfg, work_dir: str, iters: int) -> str:
@@ -248,16 +256,22 @@ def run_two_processes(cfg, work_dir: str, iters: int) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     import torch
-    if not torch.cuda.is_available():
+    on_cpu = not torch.cuda.is_available()
+    if on_cpu and not args.cpu:
         print('gpu_smoke: no CUDA device visible (torch '
               f'{torch.__version__}); nothing was run')
         return 0
+    if on_cpu:
+        print('gpu_smoke: --cpu: on the CPU, fp32 only')
+        args.fp32_only = True
     import tstkd_plugin  # noqa: F401  (registers the plugin)
     work = args.work_dir or tempfile.mkdtemp(prefix='gpu_smoke_')
     data = args.data or osp.join(work, 'demo_data')
     if args.data is None:
         prepare_data(data, reuse=True)
     has_ops, gpus = mmcv_has_ops(), torch.cuda.device_count()
+    if on_cpu:
+        gpus = 0
     if 'det' in args.tasks and not has_ops:
         print('gpu_smoke: mmcv has no compiled ops (mmcv-lite?): detection '
               'skipped')
