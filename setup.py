@@ -115,11 +115,13 @@ if __name__ == '__main__':
         extras_require={
             'all':
             read_requirements('runtime') + read_requirements('optional') +
-            read_requirements('tests'),
+            read_requirements('deploy') + read_requirements('tests'),
             'tests':
             read_requirements('tests'),
             'optional':
             read_requirements('optional'),
+            'deploy':
+            read_requirements('deploy'),
             'mim':
             read_requirements('mminstall'),
         },

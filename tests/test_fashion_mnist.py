@@ -165,19 +165,19 @@ def test_a_difference_beyond_the_spread_is_marked():
 
 
 def test_both_families_share_one_teacher_run(monkeypatch, tmp_path):
-    import run_demo
+    from tstkd_plugin.benchmarking import training_runs
     calls = []
 
     def fake_train(config, work_dir, seed, options, reuse=False, threads=None):
         calls.append((config, work_dir, list(options)))
         return {'accuracy/top1': 50.0, 'minutes': 0.0}
 
-    monkeypatch.setattr(run_demo, 'train_and_score', fake_train)
-    monkeypatch.setattr(run_demo, 'last_checkpoint',
+    monkeypatch.setattr(training_runs, 'train_and_score', fake_train)
+    monkeypatch.setattr(training_runs, 'last_checkpoint',
                         lambda work_dir: osp.join(work_dir, 'epoch_8.pth'))
     tasks = benchmark.FASHION_MNIST_TASKS
     plan = {task: ([0, 1], ['alone', 'vanilla KD']) for task in tasks}
-    results = run_demo.train_tasks(
+    results = training_runs.train_tasks(
         plan, str(tmp_path), specs=tasks, options=['x=1'])
     teachers = [c for c in calls if c[1].endswith('teacher')]
     assert len(teachers) == 1 and len(calls) == 1 + 2 * 2 * 2
@@ -195,9 +195,9 @@ def test_both_families_share_one_teacher_run(monkeypatch, tmp_path):
     }
     # a family whose teacher's task is not planned is refused by name
     with pytest.raises(ValueError, match='fmnist-resnet18-w8'):
-        run_demo.train_tasks({'fmnist-mobilenet-v2': ([0], ['alone'])},
-                             str(tmp_path),
-                             specs=tasks)
+        training_runs.train_tasks({'fmnist-mobilenet-v2': ([0], ['alone'])},
+                                  str(tmp_path),
+                                  specs=tasks)
 
 
 def test_families_table_puts_the_families_side_by_side():

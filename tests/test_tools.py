@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import subprocess
 import sys
 from typing import Tuple
 
@@ -152,10 +153,13 @@ DENSE_STUDENTS = {  # task library: (KD config, student config, val metric)
 }
 
 
-@pytest.mark.parametrize('library', sorted(DENSE_STUDENTS))
-def test_exported_dense_student_keeps_its_classes(library, demo_data,
-                                                  tmp_path):
-    kd_config, student_config, metric = DENSE_STUDENTS[library]
+@pytest.fixture(scope='module', params=sorted(DENSE_STUDENTS))
+def dense_kd_run(request, demo_data, tmp_path_factory):
+    """A one-step KD run of a dense student: library, its config, its
+    checkpoint and the metric its validation gave."""
+    library = request.param
+    kd_config, _, metric = DENSE_STUDENTS[library]
+    tmp_path = tmp_path_factory.mktemp(f'{library}_kd')
     work = str(tmp_path / 'kd')
     cfg = small_run_cfg(osp.join(REPO, kd_config), demo_data, work)
     use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
@@ -165,16 +169,21 @@ def test_exported_dense_student_keeps_its_classes(library, demo_data,
     runner.train()
     logged = runner.message_hub.log_scalars
     assert f'val/{metric}' in logged, sorted(logged)
-    kd_score = logged[f'val/{metric}'].current()
     ckpt = [
         f for f in os.listdir(work)
         if f.endswith('.pth') and f != 'teacher.pth'
     ][0]
+    score = logged[f'val/{metric}'].current()
+    return library, cfg, osp.join(work, ckpt), score
+
+
+def test_exported_dense_student_keeps_its_classes(dense_kd_run, demo_data,
+                                                  tmp_path):
+    library, cfg, ckpt, kd_score = dense_kd_run
+    _, student_config, metric = DENSE_STUDENTS[library]
     out = str(tmp_path / 'student.pth')
-    result = run_python([
-        'tools/model_converters/export_student.py',
-        osp.join(work, ckpt), out
-    ])
+    result = run_python(
+        ['tools/model_converters/export_student.py', ckpt, out])
     assert result.returncode == 0, result.stderr
     exported = torch.load(out, weights_only=True)
     classes = list(cfg.train_dataloader.dataset.metainfo['classes'])
@@ -200,6 +209,87 @@ def test_exported_dense_student_keeps_its_classes(library, demo_data,
     inferred = json.loads(line[-1][len('RESULT '):])
     assert inferred['classes'] == classes
     assert inferred['predicted']
+
+
+ExportRun = Tuple[subprocess.CompletedProcess, dict, str]
+
+
+def export_onnx_report(ckpt: str, tmp_path, *args: str) -> ExportRun:
+    """Run export_student.py --onnx: the process, its check report and the
+    ONNX path."""
+    onnx_path = str(tmp_path / 'student.onnx')
+    report = str(tmp_path / 'check.json')
+    result = run_python([
+        'tools/model_converters/export_student.py', ckpt,
+        str(tmp_path / 'student.pth'), '--onnx', onnx_path, '--check-out',
+        report, *args
+    ])
+    checked = {}
+    if osp.exists(report):
+        with open(report) as f:
+            checked = json.load(f)
+    return result, checked, onnx_path
+
+
+def test_onnx_export_of_dense_students_matches_pytorch(dense_kd_run, tmp_path):
+    library, cfg, ckpt, kd_score = dense_kd_run
+    _, _, metric = DENSE_STUDENTS[library]
+    result, checked, onnx_path = export_onnx_report(ckpt, tmp_path)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert checked['within_tolerance'], checked['outputs']
+    # the onnxruntime outputs, post-processed by the library, score what the
+    # KD run's validation scored
+    assert checked['onnx_metrics'][metric] == pytest.approx(kd_score)
+    assert checked['torch_metrics'] == checked['onnx_metrics']
+    names = [o['name'] for o in checked['outputs']]
+    if library == 'mmdet':  # RetinaNet: both kinds of output on every level
+        assert names == [f'cls_scores_{i}' for i in range(3)
+                         ] + [f'bbox_preds_{i}' for i in range(3)]
+    else:
+        assert names == ['seg_logits']
+    assert_dynamic_batch(onnx_path, checked)
+
+
+def test_onnx_export_of_a_classifier_matches_pytorch(kd_checkpoint, tmp_path):
+    ckpt, _, val_top1 = kd_checkpoint
+    result, checked, onnx_path = export_onnx_report(ckpt, tmp_path)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert checked['within_tolerance'], checked['outputs']
+    assert checked['onnx_metrics']['accuracy/top1'] == pytest.approx(val_top1)
+    assert checked['torch_metrics'] == checked['onnx_metrics']
+    assert [o['name'] for o in checked['outputs']] == ['logits']
+    assert_dynamic_batch(onnx_path, checked)
+    import onnxruntime as ort
+    meta = ort.InferenceSession(
+        onnx_path, providers=['CPUExecutionProvider']).get_modelmeta()
+    # what a deployment must do before the graph: the demo's normalisation
+    preprocessor = kd_checkpoint[1].model.data_preprocessor
+    assert json.loads(meta.custom_metadata_map['mean']) == pytest.approx(
+        preprocessor.mean)
+    assert meta.custom_metadata_map['task'] == 'classification'
+
+
+def assert_dynamic_batch(onnx_path: str, checked: dict) -> None:
+    """The check ran two batch sizes, and the graph declares its batch axis
+    free."""
+    import onnx
+    assert len(set(checked['batch_sizes'])) >= 2, checked['batch_sizes']
+    graph = onnx.load(onnx_path).graph
+    for value in list(graph.input) + list(graph.output):
+        assert value.type.tensor_type.shape.dim[0].dim_param == 'batch'
+
+
+def test_onnx_export_refuses_beyond_its_tolerance(kd_checkpoint, tmp_path):
+    # no float32 export reproduces PyTorch to the last bit over a val set:
+    # with no tolerance at all the export must be refused, and not written
+    ckpt = kd_checkpoint[0]
+    result, checked, onnx_path = export_onnx_report(ckpt, tmp_path, '--atol',
+                                                    '0', '--rtol', '0')
+    assert result.returncode == 1, (result.stdout + result.stderr)[-3000:]
+    assert 'refused: onnxruntime differs from PyTorch' in result.stderr
+    assert checked['within_tolerance'] is False
+    assert checked['outputs'][0]['max_abs_diff'] > 0
+    assert not osp.exists(onnx_path) and osp.exists(onnx_path + '.rejected')
 
 
 def library_test_log(tool: str, student_cfg, weights: str,
@@ -460,14 +550,10 @@ def test_run_demo_data_reaches_every_config():
     default data/demo (the training runs used to read data/demo anyway)."""
     from mmengine.config import Config
 
+    from tstkd_plugin.benchmarking import TASKS, data_options
     from conftest import flatten
-    sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
-    try:
-        import run_demo
-    finally:
-        sys.path.pop(0)
-    for task, spec in run_demo.TASKS.items():
-        options = run_demo.data_options(task, '/elsewhere/demo')
+    for task, spec in TASKS.items():
+        options = data_options(task, '/elsewhere/demo')
         overrides = dict(option.split('=', 1) for option in options)
         for config in [spec['teacher']] + list(spec['students'].values()):
             cfg = Config.fromfile(osp.join(REPO, 'configs', config))

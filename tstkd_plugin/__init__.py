@@ -1,12 +1,14 @@
 # Copyright (c) tstkd_plugin contributors.
 """tstkd_plugin: TST, DIST and SoKD knowledge distillation for mmrazor.
 
-Importing the package applies the compatibility fixes (before mmrazor is
-imported) and registers every component into mmrazor's registries.
+Importing the package applies the upstream patches (before mmrazor is
+imported; the list, each with the issue it works around:
+``tstkd_plugin.compat.UPSTREAM_PATCHES``) and registers every component into
+mmrazor's registries.
 """
-from .compat import apply_all as _apply_compat_fixes
+from .compat import apply_upstream_patches
 
-_apply_compat_fixes()
+apply_upstream_patches()
 
 # Registration happens on import; the order matters only for compat above.
 from . import apis  # noqa: E402,F401

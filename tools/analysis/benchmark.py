@@ -48,11 +48,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional
 
-# run_demo (tools/misc/) trains and scores the runs
-sys.path.insert(
-    0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'misc'))
-from run_demo import (CONFIGS, REPO, TASKS, prepare_data, run_dir_name,
-                      train_tasks)
+from tstkd_plugin.benchmarking import (CONFIGS, REPO, prepare_data,
+                                       run_dir_name, train_tasks)
+from tstkd_plugin.benchmarking.fashion_mnist_tasks import (FASHION_MNIST_TASKS,
+                                                           SPECS)
 
 METHODS = {
     'cls': [
@@ -69,39 +68,6 @@ HOST_METHODS = [
     'alone', 'vanilla KD', 'FitNet', 'FitNet+SoKD', 'AT', 'AT+SoKD'
 ]
 
-# --dataset fashion-mnist: Fashion-MNIST's official split (the training
-# images its configs take, scored on the 10,000 test images), one teacher
-# (ResNet-18 w32) and two student families
-_FASHION = 'mmpretrain/fashion_mnist/'
-
-
-def _fashion_students(student: str) -> Dict[str, str]:
-    pair = f'resnet18-w32_{student}_fashion-mnist.py'
-    return {
-        'alone': f'baselines/{_FASHION}{student}_fashion-mnist.py',
-        'vanilla KD': f'baselines/{_FASHION}kd_logits_{pair}',
-        'DIST': f'dist/{_FASHION}dist_logits_{pair}',
-        'TST+KD': f'tst/{_FASHION}tst_kd_logits_{pair}',
-        'TST+DIST': f'tst/{_FASHION}tst_dist_logits_{pair}',
-        'FitNet': f'baselines/{_FASHION}fitnet_{pair}',
-        'FitNet+SoKD': f'sokd/{_FASHION}sokd_fitnet_{pair}',
-    }
-
-
-_TOP1 = ('accuracy/top1', 'top-1 (%)', 1.0)
-FASHION_MNIST_TASKS = {
-    'fmnist-resnet18-w8':
-    dict(
-        teacher=f'baselines/{_FASHION}resnet18-w32_fashion-mnist.py',
-        students=_fashion_students('resnet18-w8'),
-        metric=_TOP1),
-    'fmnist-mobilenet-v2':
-    dict(
-        teacher=f'baselines/{_FASHION}resnet18-w32_fashion-mnist.py',
-        teacher_task='fmnist-resnet18-w8',
-        students=_fashion_students('mobilenet-v2'),
-        metric=_TOP1),
-}
 FASHION_QUICK_METHODS = [
     'alone', 'vanilla KD', 'DIST', 'TST+KD', 'FitNet', 'FitNet+SoKD'
 ]
@@ -109,13 +75,11 @@ FASHION_QUICK_IMAGES = 1000
 # --quick trains the same-family students only: with both families it took
 # 13.7 min on 2 cores (the mobile configs still run one step in the tests)
 FASHION_QUICK_TASKS = ['fmnist-resnet18-w8']
-SPECS = {**TASKS, **FASHION_MNIST_TASKS}  # every task the tool knows
 
 MEMORY_SCRIPT = r'''
-import json, sys
-sys.path.insert(0, {tools!r})
+import json
 import torch
-from step_time import build, phases
+from tstkd_plugin.benchmarking.train_steps import build, phases
 
 
 def status_kb(key):
@@ -143,9 +107,7 @@ def peak_memory_growth(config: str) -> int:
     """Peak resident memory growth (kB) during 3 steps of each kind over the
     resident size after building and one step, in a fresh process (Linux:
     the peak is reset through ``/proc/self/clear_refs``)."""
-    script = MEMORY_SCRIPT.format(
-        tools=osp.join(REPO, 'tools', 'analysis'),
-        config=osp.join(CONFIGS, config))
+    script = MEMORY_SCRIPT.format(config=osp.join(CONFIGS, config))
     result = subprocess.run([sys.executable, '-c', script],
                             cwd=REPO,
                             capture_output=True,
@@ -185,7 +147,7 @@ def step_costs(configs: Dict[str, str],
     build logs go to ``log_file`` where given."""
     import torch
 
-    from step_time import build, phases
+    from tstkd_plugin.benchmarking.train_steps import build, phases
     if log_file:
         log_to_file(log_file)
     torch.manual_seed(0)

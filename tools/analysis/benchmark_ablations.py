@@ -44,20 +44,12 @@ import os
 import os.path as osp
 import random
 import statistics
-import sys
 import time
 from typing import Callable, Dict, List
 
-# run_demo (tools/misc/) trains and scores the runs; benchmark (here) has
-# the Fashion-MNIST tasks
-sys.path[:0] = [
-    osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'misc'),
-    osp.dirname(osp.abspath(__file__))
-]
-from benchmark import SPECS  # noqa: I001  (the demo and Fashion-MNIST tasks)
-
-from run_demo import (CONFIGS, METRICS_FILE, run_dir_name, summarise,
-                      train_tasks)
+from tstkd_plugin.benchmarking import (CONFIGS, METRICS_FILE, run_dir_name,
+                                       summarise, train_tasks)
+from tstkd_plugin.benchmarking.fashion_mnist_tasks import SPECS
 
 
 def subset_ann_file(data: str, fraction: float, seed: int = 0) -> str:

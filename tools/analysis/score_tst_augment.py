@@ -31,9 +31,9 @@ from mmengine.evaluator import Evaluator
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import _load_checkpoint
 
 import tstkd_plugin  # noqa: F401  (registers the plugin, applies fixes)
+from tstkd_plugin.apis.checkpoint_weights import load_state, weights_under
 from tstkd_plugin.registry import MODELS
 
 #: evaluators whose targets come from the predictions' data samples
@@ -63,23 +63,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', help='also write the scores as JSON')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
-
-
-def weights_under(state: Dict[str, torch.Tensor], prefix: str, path: str,
-                  what: str) -> Dict[str, torch.Tensor]:
-    """The tensors of ``state`` under ``prefix``, without it."""
-    own = {
-        k[len(prefix):]: v
-        for k, v in state.items() if k.startswith(prefix)
-    }
-    if not own:
-        raise KeyError(f'{path} has no {prefix}* weights; expected {what}')
-    return own
-
-
-def load_state(path: str) -> Dict[str, torch.Tensor]:
-    state = _load_checkpoint(path, map_location='cpu')
-    return state.get('state_dict', state)
 
 
 def build_algorithm(cfg: Config, checkpoint: str) -> torch.nn.Module:

@@ -17,59 +17,11 @@ Example:
 import argparse
 import statistics
 import time
-from typing import Callable, List, Tuple
+from typing import List
 
 import tstkd_plugin  # noqa: F401,I001  (compat fixes + registration)
 import torch
-from mmengine.config import Config
-from mmengine.logging import MessageHub
-from mmengine.optim import build_optim_wrapper
-from mmengine.registry import MODELS, init_default_scope
-from mmengine.runner import Runner
-
-
-def build(config: str):
-    """Model, optimizer wrapper and one training batch of a config."""
-    cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmengine'))
-    if cfg.model.get('teacher_ckpt'):
-        cfg.model.teacher_ckpt = None
-    cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    model.train()
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-    return model, optim_wrapper, next(iter(loader))
-
-
-def phases(model) -> List[Tuple[str, Callable[[], None]]]:
-    """The kinds of step a model takes, timed apart: TST's student and
-    augmenter steps, SoKD's steps during and after the policy search (both
-    switched on: TST's augmenter step and the student step during and after
-    SoKD's search)."""
-    tst = hasattr(model, 'augmenter_phase')
-    kinds = []
-    if hasattr(model, 'searching'):
-        hub = MessageHub.get_current_instance()
-        unit = 'epoch' if model.search_by_epoch else 'iter'
-        prefix = 'student step ' if tst else ''
-        for name, at in (('during search', 0), ('after search',
-                                                model.search_length)):
-
-            def before(at=at):
-                hub.update_info(unit, at)
-                if tst:
-                    model.augmenter_phase.fill_(False)
-
-            kinds.append((prefix + name, before))
-    elif tst:
-        kinds.append(
-            ('student step', lambda: model.augmenter_phase.fill_(False)))
-    if tst:
-        kinds.append(
-            ('augmenter step', lambda: model.augmenter_phase.fill_(True)))
-    return kinds or [('', lambda: None)]
+from tstkd_plugin.benchmarking.train_steps import build, phases
 
 
 def main() -> None:

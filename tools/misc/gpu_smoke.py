@@ -33,8 +33,7 @@ import tempfile
 import time
 from typing import List, NamedTuple, Optional
 
-# run_demo lives next to this script (tools/ is on sys.path when run)
-from run_demo import CONFIGS, REPO, TASKS, prepare_data  # noqa: I001
+from tstkd_plugin.benchmarking import CONFIGS, REPO, TASKS, prepare_data
 
 DEMO_PREFIX = 'data/demo'
 

@@ -13,8 +13,6 @@ Example:
         --out tst_det.png --ops Rotate TranslateX
 """  # noqa: E501
 import argparse
-import os.path as osp
-import sys
 from typing import List, Optional
 
 import numpy as np
@@ -24,12 +22,9 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 import tstkd_plugin  # noqa: F401  (registers the plugin, applies fixes)
+from tstkd_plugin.apis.checkpoint_weights import load_state, weights_under
 from tstkd_plugin.augment import transform_samples
 from tstkd_plugin.registry import MODELS
-
-sys.path.insert(
-    0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'analysis'))
-from score_tst_augment import load_state, weights_under
 
 
 def parse_args() -> argparse.Namespace:

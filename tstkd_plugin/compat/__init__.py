@@ -1,16 +1,16 @@
 # Copyright (c) tstkd_plugin contributors.
-"""Fixes for the upstream incompatibilities of the supported stacks.
+"""Every patch of upstream code, in one place.
 
-Each fix is applied on ``import tstkd_plugin`` and is a no-op where upstream
-is already fine: mmrazor importable on torch >= 2.1, one restricted way to
-load checkpoints on every torch (and mmengine checkpoints loadable by a plain
-``torch.load`` on torch >= 2.6), resume that names and steps over a damaged
-checkpoint, multi-process training on CPU, mmpretrain next to transformers 5,
-``package::config`` paths of
-editable installs, and atomic checkpoint writes. See
-docs/en/notes/compatibility.md.
+:func:`apply_upstream_patches` (called once, visibly, by
+``tstkd_plugin/__init__.py`` before mmrazor is imported) applies each patch
+of :data:`UPSTREAM_PATCHES`; each is a no-op where upstream is already fine
+and safe to apply twice. docs/en/notes/compatibility.md describes each with
+its test.
 """
+from typing import Callable, Tuple
+
 from .atomic_checkpoint import patch_atomic_checkpoint_save
+from .auto_scale_lr import fixed_lr_keys, patch_auto_scale_lr
 from .checkpoint import (CheckpointLoadError, allow_safe_checkpoint_globals,
                          checkpoints_trusted, load_checkpoint_file,
                          patch_checkpoint_loader, trusted_checkpoints)
@@ -22,24 +22,46 @@ from .package_path import patch_editable_package_path
 from .restricted_pickle import history_buffer_getattr
 from .resume import patch_load_or_resume
 
+# (patch, what it works around: the upstream issue, or why there is none),
+# in the order they are applied
+UPSTREAM_PATCHES: Tuple[Tuple[Callable, str], ...] = (
+    (patch_mmrazor_import, 'mmrazor 1.0.0 fails to import on torch >= 2.1: '
+     'open-mmlab/mmrazor#615, #632, #652'),
+    (patch_mmpretrain_multimodal, 'mmpretrain 1.2.0 fails to import beside '
+     'transformers 5 (no upstream issue: 1.2.0 is its last release)'),
+    (allow_safe_checkpoint_globals, 'torch >= 2.6 refuses what mmengine '
+     'saves: open-mmlab/mmengine#1655, #1650'),
+    (patch_checkpoint_loader, "mmengine's CheckpointLoader unpickles "
+     'anything on torch < 2.6 and downloads on every torch (the other side '
+     'of open-mmlab/mmengine#1650)'),
+    (patch_load_or_resume, 'a truncated checkpoint fails resume without '
+     'its name (the symptom of open-mmlab/mmdetection#4835)'),
+    (patch_cpu_distributed_init, "mmengine's init_dist('pytorch') calls "
+     'torch.cuda.set_device without an accelerator (no upstream issue '
+     'found)'),
+    (patch_editable_package_path, "mmengine's package::config path of an "
+     'editable install (no upstream issue found)'),
+    (patch_atomic_checkpoint_save, 'mmengine writes checkpoints in place: '
+     'a killed write leaves a truncated file (no upstream issue found)'),
+    (patch_auto_scale_lr, "mmengine's auto_scale_lr scales every optimizer "
+     "of a dict, TST's and SoKD's augmenters included (mmengine's design, "
+     'not a bug: no upstream issue)'),
+)
 
-def apply_all() -> None:
-    """Apply every fix; safe to call more than once."""
-    patch_mmrazor_import()
-    patch_mmpretrain_multimodal()
-    allow_safe_checkpoint_globals()
-    patch_checkpoint_loader()
-    patch_load_or_resume()
-    patch_cpu_distributed_init()
-    patch_editable_package_path()
-    patch_atomic_checkpoint_save()
+
+def apply_upstream_patches() -> None:
+    """Apply every patch of :data:`UPSTREAM_PATCHES`; safe to call twice."""
+    for patch, _ in UPSTREAM_PATCHES:
+        patch()
 
 
 __all__ = [
-    'apply_all', 'patch_mmrazor_import', 'patch_mmpretrain_multimodal',
-    'allow_safe_checkpoint_globals', 'CheckpointLoadError',
-    'checkpoints_trusted', 'load_checkpoint_file', 'patch_checkpoint_loader',
-    'patch_load_or_resume', 'history_buffer_getattr', 'trusted_checkpoints',
+    'UPSTREAM_PATCHES', 'apply_upstream_patches', 'fixed_lr_keys',
+    'patch_auto_scale_lr', 'patch_mmrazor_import',
+    'patch_mmpretrain_multimodal', 'allow_safe_checkpoint_globals',
+    'CheckpointLoadError', 'checkpoints_trusted', 'load_checkpoint_file',
+    'patch_checkpoint_loader', 'patch_load_or_resume',
+    'history_buffer_getattr', 'trusted_checkpoints',
     'patch_cpu_distributed_init', 'cpu_model_wrapper_cfg',
     'distributed_on_cpu', 'patch_editable_package_path',
     'patch_atomic_checkpoint_save'

@@ -1,14 +1,10 @@
 # Copyright (c) tstkd_plugin contributors.
-from .auto_scale_lr import fixed_lr_keys, patch_auto_scale_lr
 from .distill_val_loop import DistillValLoop
 from .float32 import autocast_off, compute_losses_in_float32, to_float32
 from .one_scaler_step import step_on_one_backward
 from .sokd_optim_wrapper_constructor import SoKDOptimWrapperConstructor
 
-patch_auto_scale_lr()
-
 __all__ = [
-    'DistillValLoop', 'SoKDOptimWrapperConstructor', 'fixed_lr_keys',
-    'patch_auto_scale_lr', 'step_on_one_backward', 'autocast_off',
-    'compute_losses_in_float32', 'to_float32'
+    'DistillValLoop', 'SoKDOptimWrapperConstructor', 'step_on_one_backward',
+    'autocast_off', 'compute_losses_in_float32', 'to_float32'
 ]
