@@ -40,6 +40,12 @@ def test_reads_the_official_split(tmp_path, gz):
     assert all(np.array_equal(rgb[..., c], other) for c in range(3))
     assert not np.array_equal(other, grey)
     assert len(LocalFashionMNIST(folder, indices=5)) == 5
+    # a held-out part: the images after the first 20
+    held_out = LocalFashionMNIST(folder, first_index=20, indices=5)
+    assert len(held_out) == 5
+    assert np.array_equal(
+        held_out.get_data_info(0)['img'],
+        train.get_data_info(20)['img'])
     assert train.CLASSES[0] == 'T-shirt/top' and len(train.CLASSES) == 10
 
 
@@ -73,8 +79,11 @@ def test_a_file_that_is_not_idx_is_named(tmp_path):
         LocalFashionMNIST(folder)
 
 
-@pytest.mark.parametrize('kwargs,key', [(dict(split='val'), 'split'),
-                                        (dict(channels=2), 'channels')])
+@pytest.mark.parametrize('kwargs,key',
+                         [(dict(split='val'), 'split'),
+                          (dict(channels=2), 'channels'),
+                          (dict(first_index=-1), 'first_index'),
+                          (dict(first_index=10**6), 'first_index')])
 def test_bad_arguments_name_the_key(fashion_mnist_idx, kwargs, key):
     with pytest.raises(ValueError, match=key):
         LocalFashionMNIST(fashion_mnist_idx, **kwargs)
@@ -107,7 +116,7 @@ def test_benchmark_plans_both_families_with_one_teacher():
     assert families[1]['teacher_task'] == list(tasks)[0]
     methods = {
         'alone', 'vanilla KD', 'DIST', 'TST+KD', 'TST+DIST', 'FitNet',
-        'FitNet+SoKD'
+        'FitNet+SoKD', 'FitNet+SoKD (reference)'
     }
     for family in families:
         assert set(family['students']) == methods

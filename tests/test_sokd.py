@@ -18,6 +18,11 @@ SOKD_KD = 'configs/sokd/mmpretrain/sokd_kd_logits_resnet18-w32_resnet18-w8_digit
 
 # (host config, the same host with the SoKD plug-in)
 PLUGIN_PAIRS = [
+    # a feature host emphasised: the host's own keys stay as they are
+    ('baselines/mmpretrain/fitnet_resnet18-w32_resnet18-w8_digits.py',
+     'sokd/mmpretrain/sokd_fitnet_resnet18-w32_resnet18-w8_digits.py'),
+    ('baselines/mmpretrain/at_resnet18-w32_resnet18-w8_digits.py',
+     'sokd/mmpretrain/sokd_at_resnet18-w32_resnet18-w8_digits.py'),
     ('baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py',
      'sokd/mmpretrain/sokd_kd_logits_resnet18-w32_resnet18-w8_digits.py'),
     ('dist/mmpretrain/dist_logits_resnet18-w32_resnet18-w8_digits.py',
@@ -42,7 +47,9 @@ PLUGIN_KEYS = ('model.type', 'model.search', 'model.search_epochs',
                'model.distiller.connectors.sokd_',
                'model.distiller.feature_augment', 'model.distiller.dam',
                'model.distiller.loss_feat', 'model.distiller.loss_dam_weight',
-               'model.distiller.loss_heatmap_weight', 'optim_wrapper',
+               'model.distiller.loss_heatmap_weight',
+               'model.distiller.sokd_connectors',
+               'model.distiller.keep_host_init', 'optim_wrapper',
                'param_scheduler', 'model_wrapper_cfg', 'sokd_')
 
 
@@ -176,6 +183,42 @@ def test_regions_are_boxes_around_the_peaks():
         dam = DistinctiveAreaDetector(
             in_channels=4, num_peaks=3, min_peak_ratio=ratio)
         assert dam.regions(output).sum() == cells
+
+
+def test_peaks_on_the_channel_max_are_distinct_places_and_boxes_have_a_floor():
+    # four heatmap channels that learnt the same map: each puts its peak on
+    # (2, 2); the reference's rule spends all four peaks there
+    heat = torch.full((1, 4, 10, 10), -9.0)
+    heat[0, :, 2, 2] = 5.0
+    heat[0, :, 7, 7] = 4.0
+    output = dict(
+        heatmap=heat,
+        size=torch.full((1, 2, 10, 10), 0.1),
+        offset=torch.full((1, 2, 10, 10), 0.5))
+    regions = {
+        channels:
+        DistinctiveAreaDetector(
+            in_channels=4,
+            num_peaks=2,
+            min_peak_ratio=0.,
+            peak_channels=channels).regions(output)[0, 0]
+        for channels in ('all', 'max')
+    }
+    assert torch.nonzero(regions['all']).tolist() == [[2, 2]]
+    assert torch.nonzero(regions['max']).tolist() == [[2, 2], [7, 7]]
+    # sides of 0.1 of a 10-cell map are one cell; a floor of 3 cells makes
+    # each box 3 x 3
+    floored = DistinctiveAreaDetector(
+        in_channels=4,
+        num_peaks=2,
+        min_peak_ratio=0.,
+        peak_channels='max',
+        min_cells=3).regions(output)[0, 0]
+    assert floored.sum() == 18 and floored[1:4, 1:4].all()
+    for kwargs, key in ((dict(peak_channels='sum'), 'peak_channels'),
+                        (dict(min_cells=-1), 'min_cells')):
+        with pytest.raises(ValueError, match=key):
+            DistinctiveAreaDetector(in_channels=4, **kwargs)
 
 
 def sokd_runner(demo_data, tmp_path, train_samples=32, **model):

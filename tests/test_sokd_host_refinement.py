@@ -96,6 +96,89 @@ def test_without_sokd_the_host_is_itself():
     assert torch.allclose(losses['loss_hint'], expected, rtol=1e-5)
 
 
+def emphasis_cfg(weight: float) -> dict:
+    cfg = distiller_cfg(dict(HOSTS['fitnet'], loss_weight=100), refine=True)
+    cfg['sokd_pairs']['hint']['host_mode'] = 'emphasis'
+    cfg['loss_feat'] = dict(type='MaskedMSELoss', loss_weight=weight)
+    return cfg
+
+
+def test_emphasis_keeps_the_host_and_adds_the_masked_term(monkeypatch):
+    torch.manual_seed(0)
+    student = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1))
+    teacher = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1))
+    x = torch.randn(2, 3, 12, 12)
+    distiller = MODELS.build(emphasis_cfg(10.)).eval()
+    mask = (torch.rand(2, 1, 12, 12) > 0.6).float()
+    monkeypatch.setattr(distiller.dams['hint'], 'regions', lambda output: mask)
+    shift = torch.randn(1, 8, 1, 1)
+    monkeypatch.setattr(distiller.feature_augments['hint'], 'forward',
+                        lambda f: f + shift)
+    losses = run(distiller, student, teacher, x)
+    f_s = distiller.connectors['hint'](student(x))
+    f_t = teacher(x).detach()
+    # the host on the full map and the un-augmented teacher
+    assert torch.allclose(losses['loss_hint'], 100 * F.mse_loss(f_s, f_t))
+    squared = ((f_s - f_t - shift)**2 * mask).sum()
+    expected = 10 * squared / (mask.sum() * 8)
+    assert torch.allclose(losses['loss_sokd_feat'], expected, rtol=1e-5)
+    # ConvReg ends in a ReLU: the share of its outputs that are exactly 0
+    # (a dead adapter's is ~1)
+    assert losses['sokd_adapter_zero'] == (f_s == 0).float().mean()
+    assert 0 < losses['sokd_adapter_zero'] < 1
+
+
+def test_emphasis_at_weight_zero_trains_the_student_as_its_host():
+    grads = {}
+    for name, cfg in (('host',
+                       distiller_cfg(
+                           dict(HOSTS['fitnet'], loss_weight=100),
+                           refine=False)), ('emphasis', emphasis_cfg(0.))):
+        torch.manual_seed(0)
+        student = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1))
+        teacher = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1))
+        distiller = MODELS.build(cfg)
+        torch.manual_seed(1)
+        losses = run(distiller, student, teacher, torch.randn(2, 3, 12, 12))
+        sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+        grads[name] = [
+            p.grad for p in
+            [*student.parameters(), *distiller.connectors.parameters()]
+        ]
+    assert all(g is not None for g in grads['emphasis'])
+    for host, emphasis in zip(grads['host'], grads['emphasis']):
+        assert torch.equal(host, emphasis)
+
+
+@pytest.mark.parametrize('keep', [True, False])
+def test_keep_host_init_leaves_the_random_stream_as_the_host_does(keep):
+    # the student is initialised after the model is built: from the same
+    # stream as under its host only if SoKD's parts do not draw from it
+    draws = []
+    for cfg in (distiller_cfg(HOSTS['fitnet'], refine=False),
+                dict(
+                    distiller_cfg(HOSTS['fitnet'], refine=True),
+                    keep_host_init=keep)):
+        torch.manual_seed(0)
+        MODELS.build(cfg)
+        draws.append(torch.rand(4))
+    assert torch.equal(*draws) == keep
+
+
+def test_emphasis_needs_a_host_and_one_feature_per_side():
+    cfg = distiller_cfg(HOSTS['fitnet'], True)
+    cfg['sokd_pairs']['hint']['host_mode'] = 'mask'
+    with pytest.raises(ValueError, match='sokd_pairs.hint.host_mode'):
+        MODELS.build(cfg)
+    cfg['sokd_pairs']['hint'] = dict(
+        student_recorder='s',
+        teacher_recorder='t',
+        channels=8,
+        host_mode='emphasis')
+    with pytest.raises(ValueError, match='host_mode: set host_loss'):
+        MODELS.build(cfg)
+
+
 def test_a_host_loss_not_configured_is_named():
     cfg = distiller_cfg(HOSTS['fitnet'], True)
     cfg['sokd_pairs']['hint']['host_loss'] = 'loss_fitnet'

@@ -569,6 +569,31 @@ def test_run_demo_data_reaches_every_config():
                 for value in paths.values()), (config, paths)
 
 
+def test_demo_table_gives_each_method_its_difference_to_its_host():
+    spec = importlib.util.spec_from_file_location(
+        'run_demo', osp.join(REPO, 'tools', 'misc', 'run_demo.py'))
+    run_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_demo)
+
+    def runs(*values):
+        return [{'accuracy/top1': v, 'minutes': 1.0} for v in values]
+
+    rows = run_demo.task_rows('cls', {
+        'accuracy/top1': 99.0,
+        'minutes': 2.0
+    }, {
+        'alone': runs(90.0, 92.0),
+        'FitNet': runs(95.0, 97.0),
+        'FitNet+SoKD': runs(95.5, 95.5),
+        'TST+KD': runs(96.0)
+    })
+    cells = {row.split(' | ')[2]: row.split(' | ')[4] for row in rows}
+    assert cells['student, FitNet'] == '+5.00 (alone)'
+    assert cells['student, FitNet+SoKD'] == '-0.50 (FitNet)'
+    assert cells['student, alone'] == ''
+    assert cells['student, TST+KD'] == ''  # its host, KD, was not trained
+
+
 def test_train_tool_speed_flags(monkeypatch, tmp_path):
     """--amp-dtype, --channels-last, --fused-optim and --compile set the
     config keys their tests check (tests/test_throughput.py)."""

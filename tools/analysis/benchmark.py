@@ -22,7 +22,8 @@ method with error bars; the TST policy over training) to ``--out``.
 With ``--dataset fashion-mnist`` the same on Fashion-MNIST's official split
 (by default the first 2,000 training images, scored on the 10,000 test
 images): one ResNet-18 w32 teacher, two student families (ResNet-18 w8 and
-MobileNetV2), alone, KD, DIST, TST+KD, TST+DIST, FitNet and FitNet+SoKD;
+MobileNetV2), alone, KD, DIST, TST+KD, TST+DIST, FitNet, FitNet+SoKD and
+FitNet+SoKD with the reference's recipe;
 a difference to KD beyond the spread is marked. Results go to
 ``results/benchmark_fashion_mnist`` by default.
 
@@ -48,8 +49,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional
 
-from tstkd_plugin.benchmarking import (CONFIGS, REPO, prepare_data,
-                                       run_dir_name, train_tasks)
+from tstkd_plugin.benchmarking import (CONFIGS, METHOD_HOSTS, REPO,
+                                       prepare_data, run_dir_name, train_tasks)
 from tstkd_plugin.benchmarking.fashion_mnist_tasks import (FASHION_MNIST_TASKS,
                                                            SPECS)
 
@@ -65,7 +66,8 @@ QUICK_METHODS = ['alone', 'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD']
 # --hosts: the feature hosts SoKD refines, alone and refined, in every task;
 # vanilla KD is the cost reference
 HOST_METHODS = [
-    'alone', 'vanilla KD', 'FitNet', 'FitNet+SoKD', 'AT', 'AT+SoKD'
+    'alone', 'vanilla KD', 'FitNet', 'FitNet+SoKD', 'FitNet+SoKD (reference)',
+    'AT', 'AT+SoKD', 'AT+SoKD (reference)'
 ]
 
 FASHION_QUICK_METHODS = [
@@ -252,9 +254,8 @@ def fmt(entry: dict) -> str:
 def _host_of(method: str, accuracy: dict) -> Optional[dict]:
     """The measured host of a feature host refined by SoKD (FitNet+SoKD:
     FitNet), or None."""
-    if not method.endswith('+SoKD'):
-        return None
-    return accuracy.get(method[:-len('+SoKD')])
+    host = METHOD_HOSTS.get(method)
+    return accuracy.get(host) if host in ('FitNet', 'AT') else None
 
 
 def beyond_spread(entry: dict, kd: dict) -> bool:
@@ -502,7 +503,10 @@ def main() -> None:
         plan = {
             'cls': (QUICK_METHODS, args.seeds[:1])
         } if args.quick else {
-            task: (HOST_METHODS if args.hosts else methods,
+            task: ([
+                m for m in HOST_METHODS
+                if m == 'alone' or m in SPECS[task]['students']
+            ] if args.hosts else methods,
                    args.seeds if task == 'cls' else args.seeds[:1])
             for task, methods in METHODS.items()
         }

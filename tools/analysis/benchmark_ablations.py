@@ -18,6 +18,15 @@ the same change.
   the reference's search (``model.search='unrolled_implicit'``) or a
   search over the whole training,
   against FitNet (the benchmark's runs).
+- ``fmnist-heldout-sokd-<variant>``: FitNet+SoKD's variants on the
+  Fashion-MNIST ResNet-18 w8 students, scored on 5,000 held-out training
+  images (the ones after the 2,000 they train on), to choose SoKD's
+  default without the test set: the reference's recipe, the emphasis on the
+  host kept (the masked term at weight 0, 10 or 100), its feature
+  augmentation alone (mask = 1) and its DAM alone (no augmentation).
+- ``fmnist-sokd-<family>``: FitNet and FitNet+SoKD (the chosen variant)
+  on the test set, per student family (the benchmark's runs where its work
+  dir has them).
 - ``fmnist-students-16e``: the Fashion-MNIST ResNet-18 w8 students
   trained 16 epochs instead of 8 (TST's phases at epochs 4 and 10), against
   the benchmark's teacher (``--teachers work_dirs/benchmark_fashion_mnist``).
@@ -141,6 +150,41 @@ SOKD_FITNET_VARIANTS = {
     'search-8-epochs': ['model.search_epochs=8'],
 }
 
+# Fashion-MNIST students scored on a held-out part of the training split
+# (the 5,000 images after the 2,000 they train on), to choose SoKD's
+# variant without the test set
+HELD_OUT = [
+    'val_dataloader.dataset.split=train',
+    'val_dataloader.dataset.first_index=2000',
+    'val_dataloader.dataset.indices=5000'
+]
+# SoKD on FitNet: the reference's recipe, and the emphasis on the host kept
+# (the FitNet+SoKD configs: FitNet's hint as it is, SoKD's masked term x 10
+# on top, the student starting from FitNet's weights) with one change each
+SOKD_HELD_OUT_VARIANTS = {
+    'reference': ('FitNet+SoKD (reference)', []),
+    # the host exactly, through SoKD's step (the masked term at weight 0)
+    'emphasis-0': ('FitNet+SoKD', ['model.distiller.loss_feat.loss_weight=0']),
+    'emphasis-10': ('FitNet+SoKD', []),
+    'emphasis-100':
+    ('FitNet+SoKD', ['model.distiller.loss_feat.loss_weight=100']),
+    # the feature augmentation alone: boxes that cover the map (mask = 1)
+    'emphasis-10-mask-1':
+    ('FitNet+SoKD', ['model.distiller.dam.min_cells=100']),
+    # the DAM alone: the augmentation's gates stay shut
+    'emphasis-10-no-augment':
+    ('FitNet+SoKD', ['model.distiller.feature_augment.init_probability=1e-06'
+                     ]),
+}
+
+
+def held_out_option(method: str,
+                    overrides: List[str]) -> Callable[[str, str], List[str]]:
+    """Overrides scoring every student on the held-out training images,
+    and ``overrides`` for ``method`` only."""
+    return lambda task, label: HELD_OUT + (
+        overrides if label == method else [])
+
 
 def method_option(label: str,
                   overrides: List[str]) -> Callable[[str, str], List[str]]:
@@ -176,20 +220,48 @@ def ablations(data: str) -> Dict[str, dict]:
         dict(
             task='cls',
             seeds=[0, 1, 2],
-            methods=['vanilla KD', 'FitNet', 'FitNet+SoKD', 'AT', 'AT+SoKD'],
+            methods=[
+                'vanilla KD', 'FitNet', 'FitNet+SoKD',
+                'FitNet+SoKD (reference)', 'AT', 'AT+SoKD',
+                'AT+SoKD (reference)'
+            ],
             options=lambda: data_fraction_option(data, 0.1)),
         **{
             f'cls-fitnet-sokd-{name}':
             dict(
                 task='cls',
                 seeds=[0, 1, 2],
-                methods=['FitNet', 'FitNet+SoKD'],
+                methods=['FitNet', 'FitNet+SoKD (reference)'],
                 baseline='FitNet',
                 # FitNet's runs are the benchmark's (no override)
                 benchmark_runs=['FitNet'],
                 options=lambda overrides=overrides: method_option(
-                    'FitNet+SoKD', overrides))
+                    'FitNet+SoKD (reference)', overrides))
             for name, overrides in SOKD_FITNET_VARIANTS.items()
+        },
+        # SoKD's variants chosen on held-out training images (FitNet once)
+        **{
+            f'fmnist-heldout-sokd-{name}':
+            dict(
+                task='fmnist-resnet18-w8',
+                seeds=[0, 1, 2],
+                methods=['FitNet', method],
+                baseline='FitNet',
+                shared_runs=('fmnist-heldout-sokd-reference', ['FitNet']),
+                options=lambda m=method, o=overrides: held_out_option(m, o))
+            for name, (method, overrides) in SOKD_HELD_OUT_VARIANTS.items()
+        },
+        # the chosen variant (the configs' default) and the reference's
+        # recipe against FitNet on the test set, both student families
+        **{
+            f'fmnist-sokd-{family}':
+            dict(
+                task=f'fmnist-{family}',
+                seeds=[0, 1, 2],
+                methods=['FitNet', 'FitNet+SoKD'],
+                baseline='FitNet',
+                options=lambda: None)
+            for family in ('resnet18-w8', 'mobilenet-v2')
         },
         'fmnist-students-16e':
         dict(

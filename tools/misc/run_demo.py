@@ -3,12 +3,15 @@
 
 For each task it trains the teacher once, then for each seed the student
 alone and the student distilled with each method (by default vanilla KD,
-DIST, TST+KD and SoKD+KD: the project's three methods and the KD that TST
-and SoKD build on), with tools/train.py as a user would; each run is scored
+DIST, TST+KD, SoKD+KD, FitNet and FitNet+SoKD: the project's three methods,
+the KD that TST builds on, and SoKD on a logit host and on the feature host
+of its paper), with tools/train.py as a user would; each run is scored
 by its last validation (``tools/train.py --out``: the val set is the test
 set of the demo data, so a separate tools/test.py process would only repeat
 it) and the tool prints a table of the metric (mean and spread over
-seeds). It prints one line per finished run, with a count of the runs done
+seeds) with its difference to the method it builds on ("vs host": KD,
+DIST and FitNet to the student alone, TST+KD to KD, FitNet+SoKD to FitNet).
+It prints one line per finished run, with a count of the runs done
 and left; each run's full output is in its work dir's ``run.log``.
 
 Example:
@@ -19,27 +22,37 @@ Example:
 """
 import argparse
 import os.path as osp
+import statistics
 import time
 from typing import Dict, List
 
-from tstkd_plugin.benchmarking import (DEMO_DATA, METHODS, METRICS_FILE, REPO,
-                                       TASKS, prepare_data, summarise,
-                                       train_tasks)
+from tstkd_plugin.benchmarking import (DEMO_DATA, METHOD_HOSTS, METHODS,
+                                       METRICS_FILE, REPO, TASKS, prepare_data,
+                                       summarise, train_tasks)
 
 
 def task_rows(task: str, teacher: Dict[str, float],
               runs: Dict[str, List[Dict]]) -> List[str]:
-    """Table rows of a task: the teacher and each label's metric."""
+    """Table rows of a task: the teacher and each label's metric, and its
+    difference to the method it builds on (:data:`METHOD_HOSTS`) where that
+    was trained too."""
     key, name, scale = TASKS[task]['metric']
     rows = [
-        f'| {task} | {name} | teacher | {teacher[key] * scale:.2f} | 1 '
+        f'| {task} | {name} | teacher | {teacher[key] * scale:.2f} | | 1 '
         f'| {teacher["minutes"]:.1f} |'
     ]
+    means = {
+        label: statistics.mean(m[key] * scale for m in metrics)
+        for label, metrics in runs.items()
+    }
     for label, metrics in runs.items():
         values = [m[key] * scale for m in metrics]
         minutes = sum(m['minutes'] for m in metrics) / len(metrics)
+        host = METHOD_HOSTS.get(label)
+        vs_host = f'{means[label] - means[host]:+.2f} ({host})' \
+            if host in means else ''
         rows.append(f'| {task} | {name} | student, {label} | '
-                    f'{summarise(values)} | {len(metrics)} | '
+                    f'{summarise(values)} | {vs_host} | {len(metrics)} | '
                     f'{minutes:.1f} |')
     return rows
 
@@ -52,7 +65,9 @@ def main() -> None:
     parser.add_argument(
         '--methods',
         nargs='+',
-        default=['vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD'],
+        default=[
+            'vanilla KD', 'DIST', 'TST+KD', 'SoKD+KD', 'FitNet', 'FitNet+SoKD'
+        ],
         choices=METHODS)
     parser.add_argument(
         '--reuse',
@@ -97,8 +112,9 @@ def main() -> None:
     print('\nDemo on real handwritten digits (scikit-learn); val images are '
           'made from source digits never seen in training; mean ± std over '
           'seeds where several.')
-    print('| task | metric (val) | model | value | seeds | minutes per run |')
-    print('|---|---|---|---|---|---|')
+    print('| task | metric (val) | model | value | vs host | seeds | '
+          'minutes per run |')
+    print('|---|---|---|---|---|---|---|')
     print('\n'.join(lines))
     if len(args.seeds) == 1:
         print('One seed: differences of about half a point are within the '

@@ -45,10 +45,12 @@ class SoKDDistill(CheckedSingleTeacherDistill):
       process only (DDP does not support the double backward). The policy
       reaches ``L(w', a)`` twice: through ``w'`` (the implicit term) and
       through the augmented teacher features of the second half.
-    - ``search='unrolled_implicit'``: the reference's exact step: the same,
-      with the augmentation off in ``L(w', .)``, so the policy is moved by
-      the implicit term only: towards augmentations whose training step
-      lowers the student's loss on un-augmented knowledge.
+    - ``search='unrolled_implicit'``: the same, with the augmentation off
+      in ``L(w', .)``, so the policy is moved by the implicit term only:
+      towards augmentations whose training step lowers the student's loss
+      on un-augmented knowledge. Close to the reference's step, whose
+      "augmentation off" still applies the sampled ops in ``L(w', .)`` and
+      drops only their straight-through term.
 
     Args:
         search_epochs (int, optional): Epochs of policy search.

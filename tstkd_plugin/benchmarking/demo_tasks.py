@@ -47,10 +47,16 @@ TASKS = {
             'baselines/mmpretrain/fitnet_resnet18-w32_resnet18-w8_digits.py',
             'FitNet+SoKD':
             'sokd/mmpretrain/sokd_fitnet_resnet18-w32_resnet18-w8_digits.py',
+            'FitNet+SoKD (reference)':
+            'sokd/mmpretrain/'
+            'sokd-reference_fitnet_resnet18-w32_resnet18-w8_digits.py',
             'AT':
             'baselines/mmpretrain/at_resnet18-w32_resnet18-w8_digits.py',
             'AT+SoKD':
             'sokd/mmpretrain/sokd_at_resnet18-w32_resnet18-w8_digits.py',
+            'AT+SoKD (reference)':
+            'sokd/mmpretrain/'
+            'sokd-reference_at_resnet18-w32_resnet18-w8_digits.py',
         },
         metric=('accuracy/top1', 'top-1 (%)', 1.0)),
     'det':
@@ -101,6 +107,23 @@ TASKS = {
             'AT+SoKD': 'sokd/mmseg/sokd_at_pspnet_r18-w32_r18-w8_digits.py',
         },
         metric=('mIoU', 'mIoU (%)', 1.0)),
+}
+
+# what each method builds on: the demo table's "vs host" column
+METHOD_HOSTS = {
+    'vanilla KD': 'alone',
+    'DIST': 'alone',
+    'FitNet': 'alone',
+    'AT': 'alone',
+    'TST+KD': 'vanilla KD',
+    'TST+DIST': 'DIST',
+    'SoKD+KD': 'vanilla KD',
+    'SoKD+DIST': 'DIST',
+    'TST+SoKD+DIST': 'DIST',
+    'FitNet+SoKD': 'FitNet',
+    'FitNet+SoKD (reference)': 'FitNet',
+    'AT+SoKD': 'AT',
+    'AT+SoKD (reference)': 'AT',
 }
 
 METRICS_FILE = 'metrics.json'  # a run's last validation; it marks it done

@@ -21,6 +21,8 @@ def _fashion_students(student: str) -> Dict[str, str]:
         'TST+DIST': f'tst/{_FASHION}tst_dist_logits_{pair}',
         'FitNet': f'baselines/{_FASHION}fitnet_{pair}',
         'FitNet+SoKD': f'sokd/{_FASHION}sokd_fitnet_{pair}',
+        'FitNet+SoKD (reference)':
+        f'sokd/{_FASHION}sokd-reference_fitnet_{pair}',
     }
 
 

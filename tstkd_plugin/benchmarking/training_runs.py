@@ -19,7 +19,8 @@ from .demo_tasks import (CONFIGS, LONGEST_FIRST, METRICS_FILE, REPO, TASKS,
 
 def run_dir_name(label: str, seed: int) -> str:
     """A student run's folder in its task's work dir."""
-    return f'{label.replace(" ", "_")}_seed{seed}'
+    name = label.replace(' ', '_').replace('(', '').replace(')', '')
+    return f'{name}_seed{seed}'
 
 
 def run(args: List[str], log: str, threads: Optional[int] = None) -> None:

@@ -29,6 +29,10 @@ class LocalFashionMNIST(FashionMNIST):
             Defaults to ``'train'``.
         channels (int): 1 (the grey images as they are) or 3 (the grey
             channel repeated, for networks with RGB stems). Defaults to 1.
+        first_index (int): The images before it are left out, so that
+            ``indices=N`` takes the N images from it: a held-out part of the
+            training split (e.g. ``first_index=2000`` next to a training set
+            of the first 2,000). Defaults to 0.
         **kwargs: Other arguments of :class:`mmengine.dataset.BaseDataset`
             (``indices`` takes the first N images, or the ones listed).
     """
@@ -37,6 +41,7 @@ class LocalFashionMNIST(FashionMNIST):
                  data_root: str = DEBIAN_FASHION_MNIST,
                  split: str = 'train',
                  channels: int = 1,
+                 first_index: int = 0,
                  **kwargs) -> None:
         if split not in ('train', 'test'):
             raise ValueError(f"LocalFashionMNIST: split must be 'train' or "
@@ -45,7 +50,13 @@ class LocalFashionMNIST(FashionMNIST):
             raise ValueError(
                 f'LocalFashionMNIST: channels must be 1 or 3, got {channels!r}'
             )
+        if isinstance(
+                first_index,
+                bool) or not isinstance(first_index, int) or first_index < 0:
+            raise ValueError('LocalFashionMNIST: first_index must be an int '
+                             f'>= 0, got {first_index!r}')
         self.channels = channels
+        self.first_index = first_index
         kwargs.pop('download', None)
         # mmpretrain's MNIST picks its files by test_mode, not by split
         kwargs['test_mode'] = split == 'test'
@@ -106,6 +117,13 @@ class LocalFashionMNIST(FashionMNIST):
             raise ValueError(
                 f'LocalFashionMNIST: {len(images)} images but {len(labels)} '
                 f'labels in {self.data_prefix["root"]}')
+        if self.first_index >= len(images):
+            raise ValueError(
+                f'LocalFashionMNIST: first_index={self.first_index} leaves '
+                f'none of the {len(images)} images in '
+                f'{self.data_prefix["root"]}')
+        images = images[self.first_index:]
+        labels = labels[self.first_index:]
         if self.channels == 3:
             images = np.repeat(images[..., None], 3, axis=-1)
         return [

@@ -12,6 +12,7 @@ from ..registry import MODELS
 from ..utils.distill_config_checks import build_named
 
 PAIR_KEYS = ('student_recorder', 'teacher_recorder', 'channels')
+HOST_MODES = ('replace', 'emphasis')
 
 
 @MODELS.register_module()
@@ -47,6 +48,16 @@ class SoKDDistiller(ConfigurableDistiller):
     mask (area fraction ``a``): per element its gradient equals the
     reference's with weight 1000 when its ``loss_weight`` is ``1000 * a``.
 
+    A pair with ``host_mode='emphasis'`` keeps its host loss as it is (the
+    full map, the un-augmented teacher: the host's own gradient) and adds
+    ``loss_sokd_feat`` on top: ``loss_feat`` between the host's adapted
+    student feature and the augmented teacher feature inside the DAM's mask,
+    i.e. extra weight on the regions both networks attend to. The DAM then
+    reads the student's adapted feature detached, so with ``loss_feat``'s
+    weight at 0 the student trains exactly as under its host. A host without
+    a connector (AT) needs the pair's own ``connector`` for the DAM and the
+    masked term. ``host_mode='replace'`` (default) is the reference's.
+
     A host whose two features are sequences of levels (ReviewKD's
     ``HCLLoss`` on an ``ABFConnector``'s output and a ``MultiLevel``
     recorder's tuple) is refined level by level: a pair with ``host_level``
@@ -58,7 +69,10 @@ class SoKDDistiller(ConfigurableDistiller):
     The augmentation policies live in :attr:`feature_augments` (one per
     pair), so ``SoKDOptimWrapperConstructor`` can give them their own
     optimizer; ``SoKDDistill`` decides when that optimizer steps. The mask
-    area (fraction of the map) is logged as ``sokd_mask_area``.
+    area (fraction of the map) is logged as ``sokd_mask_area``, and the
+    share of the adapted student feature's elements that are exactly 0 as
+    ``sokd_adapter_zero``: an adapter ending in a ReLU that a large loss
+    weight has killed outputs ~1 (the reference's x1000 hint: 0.8-0.99).
 
     Args:
         sokd_pairs (dict[str, dict]): Name -> pair. A pair has
@@ -72,7 +86,9 @@ class SoKDDistiller(ConfigurableDistiller):
             optional ``host_loss`` (see above; the recorders, connector and
             indices then default to the host loss's mapping) and optional
             ``dam`` (keys overriding ``dam`` for this pair, e.g. its
-            ``feat_channels``) and optional ``host_level`` (see below).
+            ``feat_channels``), optional ``host_level`` (see below) and
+            optional ``host_mode`` (``'replace'`` or ``'emphasis'``, see
+            above; with ``host_loss`` only).
         feature_augment (dict): Config of each pair's ``FeatureAugment``.
         dam (dict): Config of each pair's ``DistinctiveAreaDetector``
             without ``in_channels`` (taken from the pair's ``channels``).
@@ -81,6 +97,17 @@ class SoKDDistiller(ConfigurableDistiller):
         loss_dam_weight (float): Weight of ``loss_sokd_dam``. Defaults to 1.
         loss_heatmap_weight (float): Weight of ``loss_sokd_heatmap``.
             Defaults to 1.
+        sokd_connectors (dict[str, dict], optional): Adapters only SoKD uses
+            (name -> connector config), added to ``connectors`` for its
+            pairs: the DAM and the masked term of a host that has none (AT
+            compares attention maps of features with different channels).
+        keep_host_init (bool): Build the augmentations, DAMs and
+            ``sokd_connectors`` on a forked
+            random stream, so that the student, initialised after the whole
+            model is built, starts from the weights it has under its host
+            config (the same seed): SoKD and its host are then compared
+            paired, not across two initialisations. Defaults to False (the
+            runs measured before it existed).
         **kwargs: The arguments of ``ConfigurableDistiller``.
     """
 
@@ -91,9 +118,33 @@ class SoKDDistiller(ConfigurableDistiller):
                  loss_feat: dict = dict(type='MaskedMSELoss'),
                  loss_dam_weight: float = 1.0,
                  loss_heatmap_weight: float = 1.0,
+                 sokd_connectors: Optional[Dict[str, dict]] = None,
+                 keep_host_init: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        self.sokd_pairs = self._check_pairs(sokd_pairs)
+        with torch.random.fork_rng(devices=[], enabled=keep_host_init):
+            self._add_connectors(sokd_connectors or {})
+            self.sokd_pairs = self._check_pairs(sokd_pairs)
+            self._build_parts(feature_augment, dam)
+        self.loss_feat = build_named(loss_feat, 'model.distiller.loss_feat')
+        self.loss_dam_weight = loss_dam_weight
+        self.loss_heatmap_weight = loss_heatmap_weight
+
+    def _add_connectors(self, connectors: Dict[str, dict]) -> None:
+        """SoKD's own adapters, added to :attr:`connectors`."""
+        if not isinstance(connectors, dict):
+            raise ValueError('model.distiller.sokd_connectors: expected a '
+                             f'dict name -> connector, got {connectors!r}')
+        for name, cfg in connectors.items():
+            if name in self.connectors:
+                raise ValueError(
+                    f'model.distiller.sokd_connectors.{name}: the name is '
+                    'already in model.distiller.connectors')
+            self.connectors[name] = build_named(
+                cfg, f'model.distiller.sokd_connectors.{name}')
+
+    def _build_parts(self, feature_augment: dict, dam: dict) -> None:
+        """Each pair's ``FeatureAugment`` and DAM."""
         self.feature_augments = nn.ModuleDict({
             name:
             build_named(feature_augment, 'model.distiller.feature_augment')
@@ -109,9 +160,6 @@ class SoKDDistiller(ConfigurableDistiller):
                 if 'dam' in pair else 'model.distiller.dam')
             for name, pair in self.sokd_pairs.items()
         })
-        self.loss_feat = build_named(loss_feat, 'model.distiller.loss_feat')
-        self.loss_dam_weight = loss_dam_weight
-        self.loss_heatmap_weight = loss_heatmap_weight
 
     def _check_pairs(self, pairs: Dict[str, dict]) -> Dict[str, dict]:
         if not isinstance(pairs, dict) or not pairs:
@@ -121,8 +169,20 @@ class SoKDDistiller(ConfigurableDistiller):
         checked = {}
         for name, pair in pairs.items():
             key = f'model.distiller.sokd_pairs.{name}'
+            mode = pair.get('host_mode', 'replace')
+            if mode not in HOST_MODES:
+                raise ValueError(f'{key}.host_mode: expected one of '
+                                 f'{list(HOST_MODES)}, got {mode!r}')
             if pair.get('host_loss') is not None:
                 pair = self._with_host_mapping(pair, key)
+            elif 'host_mode' in pair:
+                raise ValueError(f'{key}.host_mode: set host_loss too (the '
+                                 'host loss it refines or emphasises)')
+            if mode == 'emphasis' and 'host_level' in pair:
+                raise ValueError(
+                    f'{key}.host_mode: emphasis is for hosts of one feature '
+                    'per side; a multi-level host (host_level) is refined '
+                    "with host_mode='replace'")
             missing = [k for k in PAIR_KEYS if k not in pair]
             if missing:
                 raise ValueError(f'{key}: missing {missing}; a pair needs '
@@ -232,7 +292,8 @@ class SoKDDistiller(ConfigurableDistiller):
                     f'{index}={student.get(index, default)!r} and the '
                     f'teacher at {teacher.get(index, default)!r}; SoKD '
                     'refines a host whose two features share their indices')
-        if teacher.get('connector') is not None:
+        if teacher.get('connector') is not None and \
+                pair.get('host_mode', 'replace') == 'replace':
             raise ValueError(
                 f'{key}.host_loss: {host!r} puts the connector '
                 f'{teacher["connector"]!r} on the teacher feature; SoKD '
@@ -315,24 +376,33 @@ class SoKDDistiller(ConfigurableDistiller):
 
         Returns:
             tuple: The mask (B, 1, H, W), the augmented teacher feature and
-            the terms ``dam`` (consistency), ``heatmap`` and ``area`` (the
-            mask's mean, detached).
+            the terms ``dam`` (consistency), ``heatmap``, ``area`` (the
+            mask's mean) and ``zero`` (the share of the student feature's
+            elements that are exactly 0), the last two detached.
         """
         augment, dam = self.feature_augments[name], self.dams[name]
+        emphasis = self.sokd_pairs[name].get('host_mode') == 'emphasis'
         with autocast_off():
             student, teacher = to_float32((student, teacher))
             augmented = augment(teacher)
-            out_s, out_t = dam(student), dam(augmented)
+            # emphasis: the DAM's terms do not reach the student
+            out_s = dam(student.detach() if emphasis else student)
+            out_t = dam(augmented)
             mask = dam.regions(out_s)
             terms = dict(
                 dam=dam.consistency_loss(out_s, out_t),
                 heatmap=dam.heatmap_loss(
                     dam(teacher), activation_energy(teacher)),
-                area=mask.mean().detach())
+                area=mask.mean().detach(),
+                zero=(student.detach() == 0).float().mean())
         return mask, augmented, terms
 
     def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor, float]]:
-        refined = {p.get('host_loss') for p in self.sokd_pairs.values()}
+        refined = {
+            p.get('host_loss')
+            for p in self.sokd_pairs.values()
+            if p.get('host_mode', 'replace') == 'replace'
+        }
         # the hosts SoKD refines are computed below, not by mmrazor's loop
         mappings = self.loss_forward_mappings
         self.loss_forward_mappings = {
@@ -348,6 +418,7 @@ class SoKDDistiller(ConfigurableDistiller):
         dams: List[torch.Tensor] = []
         heats: List[torch.Tensor] = []
         areas: List[torch.Tensor] = []
+        zeros: List[torch.Tensor] = []
 
         def refine(name: str, student: torch.Tensor,
                    teacher: torch.Tensor) -> tuple:
@@ -356,6 +427,7 @@ class SoKDDistiller(ConfigurableDistiller):
             dams.append(terms['dam'])
             heats.append(terms['heatmap'])
             areas.append(terms['area'])
+            zeros.append(terms['zero'])
             return mask, augmented
 
         tuple_hosts: Dict[str, List[str]] = {}
@@ -367,7 +439,8 @@ class SoKDDistiller(ConfigurableDistiller):
             for level in pair['levels']:
                 student, teacher = self.pair_features(pair, level)
                 mask, augmented = refine(name, student, teacher)
-                if host is not None:
+                if host is not None and pair.get('host_mode',
+                                                 'replace') == 'replace':
                     s_key, t_key = pair['host_keys']
                     value = self.distill_losses[host](**{
                         s_key: student * mask,
@@ -396,5 +469,6 @@ class SoKDDistiller(ConfigurableDistiller):
             loss_sokd_dam=self.loss_dam_weight * sum(dams) / len(dams),
             loss_sokd_heatmap=self.loss_heatmap_weight * sum(heats) /
             len(heats),
-            sokd_mask_area=sum(areas) / len(areas))
+            sokd_mask_area=sum(areas) / len(areas),
+            sokd_adapter_zero=sum(zeros) / len(zeros))
         return losses

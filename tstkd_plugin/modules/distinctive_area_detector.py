@@ -60,6 +60,14 @@ class DistinctiveAreaDetector(BaseModule):
             least one): on a flat background every cell is a 3x3 maximum,
             and plain top-K would pick some of them. 0 gives the reference's
             plain top-K. Defaults to 0.5.
+        peak_channels (str): Where peaks are picked: ``'all'`` (the
+            reference's CenterNet rule, top-K over the peaks of every heatmap
+            channel, so channels that learnt the same map put several of the
+            K peaks on one place) or ``'max'`` (on the channel-wise maximum
+            of the heatmaps: K distinct places). Defaults to ``'all'``.
+        min_cells (float): Smallest box side in cells of the map, on top of
+            ``min_size`` (on a 14x14 map ``min_size=0.1`` is a box of one
+            or two cells). Defaults to 0 (no floor).
         init_cfg (dict, optional): mmengine init config.
     """
 
@@ -71,6 +79,8 @@ class DistinctiveAreaDetector(BaseModule):
                  min_size: float = 0.1,
                  max_size: float = 0.3,
                  min_peak_ratio: float = 0.5,
+                 peak_channels: str = 'all',
+                 min_cells: float = 0.,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         if not isinstance(in_channels, int) or in_channels < 1:
@@ -84,6 +94,13 @@ class DistinctiveAreaDetector(BaseModule):
         if not 0 <= min_peak_ratio <= 1:
             raise ValueError('min_peak_ratio: expected a value in [0, 1], '
                              f'got {min_peak_ratio}')
+        if peak_channels not in ('all', 'max'):
+            raise ValueError("peak_channels: expected 'all' or 'max', got "
+                             f'{peak_channels!r}')
+        if min_cells < 0:
+            raise ValueError(f'min_cells: expected >= 0, got {min_cells}')
+        self.peak_channels = peak_channels
+        self.min_cells = min_cells
         self.num_peaks = num_peaks
         self.min_peak_ratio = min_peak_ratio
         self.min_size, self.max_size = min_size, max_size
@@ -125,9 +142,12 @@ class DistinctiveAreaDetector(BaseModule):
     @torch.no_grad()
     def regions(self, output: Dict[str, torch.Tensor]) -> torch.Tensor:
         """(B, 1, H, W) float mask: the union of the boxes of the top
-        ``num_peaks`` 3x3 peaks over all heatmap channels (those above
-        ``min_peak_ratio`` of the highest)."""
+        ``num_peaks`` 3x3 peaks (over all heatmap channels, or on their
+        maximum: ``peak_channels``), those above ``min_peak_ratio`` of the
+        highest."""
         heat = output['heatmap'].float().sigmoid()
+        if self.peak_channels == 'max':
+            heat = heat.amax(1, keepdim=True)
         b, k, h, w = heat.shape
         peaks = heat * (heat == F.max_pool2d(heat, 3, 1, 1))
         n = min(self.num_peaks, k * h * w)
@@ -143,7 +163,8 @@ class DistinctiveAreaDetector(BaseModule):
         size, offset = at_peaks(output['size']), at_peaks(output['offset'])
         cy = py + offset[:, 0] - 0.5
         cx = px + offset[:, 1] - 0.5
-        half_h, half_w = size[:, 0] * h / 2, size[:, 1] * w / 2
+        half_h = (size[:, 0] * h).clamp_min(self.min_cells) / 2
+        half_w = (size[:, 1] * w).clamp_min(self.min_cells) / 2
         ys = torch.arange(h, device=heat.device).view(1, 1, h, 1)
         xs = torch.arange(w, device=heat.device).view(1, 1, 1, w)
         inside_h = (ys - cy[..., None, None]).abs() <= half_h[..., None, None]

@@ -33,3 +33,20 @@ sokd_dfkd_feature_augment = dict(
 sokd_demo_policy_optim_wrapper = dict(
     sokd_policy_optim_wrapper,
     optimizer=dict(sokd_policy_optim_wrapper['optimizer'], lr=0.05))
+# SoKD emphasising a feature host (host_mode='emphasis'; chosen on held-out
+# Fashion-MNIST training images, configs/sokd/README.md): the host loss as it
+# is, on the full map at its own weight and adapter, plus the MSE between the
+# adapted student feature and the augmented teacher feature inside the DAM's
+# mask (normalised by the mask's area) at weight 10; the DAM's loss at the
+# host's scale (x 1), its peaks in distinct places (on the heatmaps' channel
+# maximum) with boxes of at least 3 cells; SoKD's parts built without drawing
+# from the student's random stream, so the student starts as under its host.
+# Merged into a pair: dict(host_loss=..., **sokd_emphasis_pair, channels=C_t).
+sokd_emphasis_pair = dict(host_mode='emphasis')
+sokd_emphasis_distiller = dict(
+    type='SoKDDistiller',
+    feature_augment=sokd_dfkd_feature_augment,
+    dam=dict(sokd_dfkd_dam, peak_channels='max', min_cells=3),
+    loss_feat=dict(type='MaskedMSELoss', loss_weight=10.),
+    loss_dam_weight=1.,
+    keep_host_init=True)

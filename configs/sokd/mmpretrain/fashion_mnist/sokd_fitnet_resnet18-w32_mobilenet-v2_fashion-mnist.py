@@ -1,5 +1,6 @@
-# SoKD on FitNet on Fashion-MNIST: ResNet-18 w32 -> MobileNetV2 (CIFAR, width 0.5), the
-# ResNet-18 w8 config with the other student family.
+# SoKD on FitNet on Fashion-MNIST: ResNet-18 w32 -> MobileNetV2 (CIFAR, width
+# 0.5), the ResNet-18 w8 config with the other student family. The
+# reference's recipe: sokd-reference_fitnet_resnet18-w32_mobilenet-v2_fashion-mnist.py.
 _base_ = ['./sokd_fitnet_resnet18-w32_resnet18-w8_fashion-mnist.py']
 
 model = dict(

@@ -1,6 +1,8 @@
-# SoKD on FitNet on Fashion-MNIST: ResNet-18 w32 -> ResNet-18 w8, the digits demo config
-# (sokd_fitnet_resnet18-w32_resnet18-w8_digits.py) on the first 2,000 official training images, scored
-# on the official test set.
+# SoKD on FitNet on Fashion-MNIST: ResNet-18 w32 -> ResNet-18 w8, the digits demo
+# config (sokd_fitnet_resnet18-w32_resnet18-w8_digits.py: FitNet's hint kept,
+# SoKD's masked term on top) on the first 2,000 official training images,
+# scored on the official test set. The reference's recipe:
+# sokd-reference_fitnet_resnet18-w32_resnet18-w8_fashion-mnist.py.
 _base_ = [
     '../sokd_fitnet_resnet18-w32_resnet18-w8_digits.py',
     '../../../_base_/datasets/fashion_mnist_cls.py'
