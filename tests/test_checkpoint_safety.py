@@ -14,8 +14,10 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner import Runner, load_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint
 
-from tstkd_plugin.compat import (CheckpointLoadError, history_buffer_getattr,
-                                 load_checkpoint_file, trusted_checkpoints)
+from tstkd_plugin.checkpoint_safety import (CheckpointLoadError,
+                                            history_buffer_getattr,
+                                            load_checkpoint_file,
+                                            trusted_checkpoints)
 from conftest import REPO, run_python, small_run_cfg
 
 OPT_OUT = '--trusted-checkpoints'
@@ -224,8 +226,8 @@ def test_numpy_values_of_either_numpy_major_load(module):
 
     import numpy as np
 
-    from tstkd_plugin.compat import restricted_pickle
-    from tstkd_plugin.compat.checkpoint import needs_checkpoint_allowlist
+    from tstkd_plugin.checkpoint_safety import (needs_checkpoint_allowlist,
+                                                restricted_pickle)
     data = pickle.dumps({
         'array': np.arange(3),
         'scalar': np.float64(0.5)

@@ -7,7 +7,7 @@ import torch
 from mmengine.runner import Runner
 from mmengine.utils import digit_version
 
-from tstkd_plugin.compat.checkpoint import needs_checkpoint_allowlist
+from tstkd_plugin.checkpoint_safety import needs_checkpoint_allowlist
 from tstkd_plugin.compat.mmrazor_import import (UnavailableBackendConfigs,
                                                 backend_tables_buildable,
                                                 missing_fuser_helpers,

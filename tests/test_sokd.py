@@ -40,7 +40,7 @@ PLUGIN_PAIRS = [
 ]
 # what switching SoKD on may change (dotted prefixes)
 PLUGIN_KEYS = ('model.type', 'model.search', 'model.search_epochs',
-               'model.search_iters', 'model.distiller.type',
+               'model.unroll_lr', 'model.search_iters', 'model.distiller.type',
                'model.distiller.sokd_pairs',
                'model.distiller.student_recorders.sokd_',
                'model.distiller.teacher_recorders.sokd_',

@@ -36,7 +36,7 @@ import tstkd_plugin  # noqa: F401  (compat fixes, the zoo's registration)
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 from tstkd_plugin.apis import add_trusted_checkpoints_arg, checkpoint_loading
-from tstkd_plugin.compat import load_checkpoint_file
+from tstkd_plugin.checkpoint_safety import load_checkpoint_file
 
 COUNTER = 'num_batches_tracked'
 

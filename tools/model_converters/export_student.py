@@ -42,7 +42,7 @@ from mmengine.config import Config, DictAction
 
 import tstkd_plugin  # noqa: F401,I001  (compat fixes)
 from tstkd_plugin.apis import add_trusted_checkpoints_arg, checkpoint_loading
-from tstkd_plugin.compat import load_checkpoint_file
+from tstkd_plugin.checkpoint_safety import load_checkpoint_file
 from tstkd_plugin.deploy import DEFAULT_OPSET, student_state_dict
 
 # meta keys of an mmengine checkpoint that describe the student as well

@@ -11,8 +11,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from ..compat import (cpu_model_wrapper_cfg, distributed_on_cpu,
-                      trusted_checkpoints)
+from ..checkpoint_safety import trusted_checkpoints
+from ..compat import cpu_model_wrapper_cfg, distributed_on_cpu
 
 
 def add_trusted_checkpoints_arg(parser: argparse.ArgumentParser) -> None:

@@ -122,6 +122,7 @@ METHOD_HOSTS = {
     'TST+SoKD+DIST': 'DIST',
     'FitNet+SoKD': 'FitNet',
     'FitNet+SoKD (reference)': 'FitNet',
+    'FitNet+SoKD (parity)': 'FitNet',
     'AT+SoKD': 'AT',
     'AT+SoKD (reference)': 'AT',
 }

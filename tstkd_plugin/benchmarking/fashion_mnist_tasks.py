@@ -23,6 +23,7 @@ def _fashion_students(student: str) -> Dict[str, str]:
         'FitNet+SoKD': f'sokd/{_FASHION}sokd_fitnet_{pair}',
         'FitNet+SoKD (reference)':
         f'sokd/{_FASHION}sokd-reference_fitnet_{pair}',
+        'FitNet+SoKD (parity)': f'sokd/{_FASHION}sokd-parity_fitnet_{pair}',
     }
 
 

@@ -1,5 +1,7 @@
 # Copyright (c) tstkd_plugin contributors.
-"""Every patch of upstream code, in one place.
+"""Every patch of upstream code, in one place (checkpoint safety itself is
+:mod:`tstkd_plugin.checkpoint_safety`; the patches here route mmengine's
+and torch's loading through it).
 
 :func:`apply_upstream_patches` (called once, visibly, by
 ``tstkd_plugin/__init__.py`` before mmrazor is imported) applies each patch
@@ -11,15 +13,13 @@ from typing import Callable, Tuple
 
 from .atomic_checkpoint import patch_atomic_checkpoint_save
 from .auto_scale_lr import fixed_lr_keys, patch_auto_scale_lr
-from .checkpoint import (CheckpointLoadError, allow_safe_checkpoint_globals,
-                         checkpoints_trusted, load_checkpoint_file,
-                         patch_checkpoint_loader, trusted_checkpoints)
+from .checkpoint_loader import (allow_safe_checkpoint_globals,
+                                patch_checkpoint_loader)
 from .distributed import (cpu_model_wrapper_cfg, distributed_on_cpu,
                           patch_cpu_distributed_init)
 from .mmpretrain_multimodal import patch_mmpretrain_multimodal
 from .mmrazor_import import patch_mmrazor_import
 from .package_path import patch_editable_package_path
-from .restricted_pickle import history_buffer_getattr
 from .resume import patch_load_or_resume
 
 # (patch, what it works around: the upstream issue, or why there is none),
@@ -59,9 +59,7 @@ __all__ = [
     'UPSTREAM_PATCHES', 'apply_upstream_patches', 'fixed_lr_keys',
     'patch_auto_scale_lr', 'patch_mmrazor_import',
     'patch_mmpretrain_multimodal', 'allow_safe_checkpoint_globals',
-    'CheckpointLoadError', 'checkpoints_trusted', 'load_checkpoint_file',
     'patch_checkpoint_loader', 'patch_load_or_resume',
-    'history_buffer_getattr', 'trusted_checkpoints',
     'patch_cpu_distributed_init', 'cpu_model_wrapper_cfg',
     'distributed_on_cpu', 'patch_editable_package_path',
     'patch_atomic_checkpoint_save'

@@ -20,7 +20,7 @@ import glob
 import os.path as osp
 from typing import List, Optional, Tuple
 
-from .checkpoint import CheckpointLoadError
+from ..checkpoint_safety import CheckpointLoadError
 
 _PATCH_MARK = '_tstkd_resume'
 

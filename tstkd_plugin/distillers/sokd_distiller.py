@@ -69,10 +69,11 @@ class SoKDDistiller(ConfigurableDistiller):
     The augmentation policies live in :attr:`feature_augments` (one per
     pair), so ``SoKDOptimWrapperConstructor`` can give them their own
     optimizer; ``SoKDDistill`` decides when that optimizer steps. The mask
-    area (fraction of the map) is logged as ``sokd_mask_area``, and the
-    share of the adapted student feature's elements that are exactly 0 as
-    ``sokd_adapter_zero``: an adapter ending in a ReLU that a large loss
-    weight has killed outputs ~1 (the reference's x1000 hint: 0.8-0.99).
+    area (the fraction of the map inside a box) is logged as
+    ``sokd_mask_area``, and the share of the adapted student feature's
+    elements that are exactly 0 as ``sokd_adapter_zero``: an adapter ending
+    in a ReLU that a large loss weight has killed outputs ~1 (the
+    reference's x1000 hint: 0.7-0.99).
 
     Args:
         sokd_pairs (dict[str, dict]): Name -> pair. A pair has
@@ -90,13 +91,17 @@ class SoKDDistiller(ConfigurableDistiller):
             optional ``host_mode`` (``'replace'`` or ``'emphasis'``, see
             above; with ``host_loss`` only).
         feature_augment (dict): Config of each pair's ``FeatureAugment``.
-        dam (dict): Config of each pair's ``DistinctiveAreaDetector``
-            without ``in_channels`` (taken from the pair's ``channels``).
+        dam (dict): Config of each pair's DAM without ``in_channels``
+            (taken from the pair's ``channels``): ``DistinctiveAreaDetector``,
+            or ``ReferenceAreaDetector`` for SoKD as the reference's code
+            (its mask sums the boxes, so the masked features weigh
+            overlapping boxes twice).
         loss_feat (dict): The masked feature loss. Defaults to
             ``MaskedMSELoss`` with weight 1.
         loss_dam_weight (float): Weight of ``loss_sokd_dam``. Defaults to 1.
-        loss_heatmap_weight (float): Weight of ``loss_sokd_heatmap``.
-            Defaults to 1.
+        loss_heatmap_weight (float): Weight of ``loss_sokd_heatmap``; at 0
+            the term is not computed (it must be 0 for a DAM without a
+            heatmap target, ``ReferenceAreaDetector``). Defaults to 1.
         sokd_connectors (dict[str, dict], optional): Adapters only SoKD uses
             (name -> connector config), added to ``connectors`` for its
             pairs: the DAM and the masked term of a host that has none (AT
@@ -129,6 +134,15 @@ class SoKDDistiller(ConfigurableDistiller):
         self.loss_feat = build_named(loss_feat, 'model.distiller.loss_feat')
         self.loss_dam_weight = loss_dam_weight
         self.loss_heatmap_weight = loss_heatmap_weight
+        untargeted = [
+            name for name, dam in self.dams.items()
+            if not getattr(dam, 'has_heatmap_target', True)
+        ]
+        if loss_heatmap_weight and untargeted:
+            raise ValueError(
+                'model.distiller.loss_heatmap_weight: expected 0, the DAMs '
+                f'of the pairs {untargeted} have no heatmap target; got '
+                f'{loss_heatmap_weight}')
 
     def _add_connectors(self, connectors: Dict[str, dict]) -> None:
         """SoKD's own adapters, added to :attr:`connectors`."""
@@ -208,7 +222,7 @@ class SoKDDistiller(ConfigurableDistiller):
                 self._check_host_level(pair, key)
             levels = data_idx if isinstance(data_idx, (list, tuple)) else \
                 [data_idx]
-            checked[name] = dict(pair, levels=list(levels))
+            checked[name] = dict(pair, levels=list(levels), host_mode=mode)
         self._check_tuple_hosts(checked)
         return checked
 
@@ -381,7 +395,7 @@ class SoKDDistiller(ConfigurableDistiller):
             elements that are exactly 0), the last two detached.
         """
         augment, dam = self.feature_augments[name], self.dams[name]
-        emphasis = self.sokd_pairs[name].get('host_mode') == 'emphasis'
+        emphasis = self.sokd_pairs[name]['host_mode'] == 'emphasis'
         with autocast_off():
             student, teacher = to_float32((student, teacher))
             augmented = augment(teacher)
@@ -389,19 +403,21 @@ class SoKDDistiller(ConfigurableDistiller):
             out_s = dam(student.detach() if emphasis else student)
             out_t = dam(augmented)
             mask = dam.regions(out_s)
+            # the heatmap's target; none in the reference (weight 0)
+            heatmap = dam.heatmap_loss(
+                dam(teacher), activation_energy(teacher)
+            ) if self.loss_heatmap_weight else student.new_zeros(())
             terms = dict(
                 dam=dam.consistency_loss(out_s, out_t),
-                heatmap=dam.heatmap_loss(
-                    dam(teacher), activation_energy(teacher)),
-                area=mask.mean().detach(),
+                heatmap=heatmap,
+                area=(mask > 0).float().mean(),
                 zero=(student.detach() == 0).float().mean())
         return mask, augmented, terms
 
     def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor, float]]:
         refined = {
             p.get('host_loss')
-            for p in self.sokd_pairs.values()
-            if p.get('host_mode', 'replace') == 'replace'
+            for p in self.sokd_pairs.values() if p['host_mode'] == 'replace'
         }
         # the hosts SoKD refines are computed below, not by mmrazor's loop
         mappings = self.loss_forward_mappings
@@ -439,8 +455,7 @@ class SoKDDistiller(ConfigurableDistiller):
             for level in pair['levels']:
                 student, teacher = self.pair_features(pair, level)
                 mask, augmented = refine(name, student, teacher)
-                if host is not None and pair.get('host_mode',
-                                                 'replace') == 'replace':
+                if host is not None and pair['host_mode'] == 'replace':
                     s_key, t_key = pair['host_keys']
                     value = self.distill_losses[host](**{
                         s_key: student * mask,

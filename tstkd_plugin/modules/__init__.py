@@ -4,8 +4,10 @@ from .abf_connector import (ABFConnector, AttentionBasedFusion,
 from .conv_reg_connector import ConvRegConnector
 from .distinctive_area_detector import (DistinctiveAreaDetector,
                                         activation_energy)
+from .reference_area_detector import ReferenceAreaDetector
 
 __all__ = [
     'ABFConnector', 'AttentionBasedFusion', 'ConvRegConnector',
-    'DistinctiveAreaDetector', 'activation_energy', 'append_pooled_level'
+    'DistinctiveAreaDetector', 'ReferenceAreaDetector', 'activation_energy',
+    'append_pooled_level'
 ]

@@ -11,7 +11,7 @@ from typing import Dict, Iterable, Optional, Set
 from mmengine.runner import load_checkpoint
 from torch import nn
 
-from ..compat import CheckpointLoadError
+from ..checkpoint_safety import CheckpointLoadError
 
 # Recorder types that look up ``source`` among the model's modules/parameters.
 MODULE_RECORDERS = ('ModuleOutputs', 'ModuleInputs', 'ModuleOutputsRecorder',

@@ -28,6 +28,23 @@ sokd_dfkd_feature_augment = dict(
     init_probability=0.5,
     init_magnitude=0.5,
     magnitude_mapping='symmetric')
+# SoKD as the reference's code (reference-parity mode; the
+# sokd-reference_* configs, configs/sokd/README.md): its DAM
+# (ReferenceAreaDetector: heads ending in a ReLU, 100 heatmaps without a
+# target, the top-8 peaks' boxes summed), its bi-level search of the
+# policy (second order, the augmentation off in the virtual step's loss,
+# virtual lr 0.01, Adam 3e-4), the host loss replaced by the masked one. A
+# config sets the DAM's feat_channels (C_t) and the weights of the
+# reference config it follows.
+sokd_reference_dam = dict(
+    type='ReferenceAreaDetector', num_heatmaps=100, num_peaks=8)
+sokd_reference_algorithm = dict(
+    type='SoKDDistill', search='unrolled_implicit', unroll_lr=0.01)
+sokd_reference_distiller = dict(
+    type='SoKDDistiller',
+    feature_augment=sokd_dfkd_feature_augment,
+    dam=sokd_reference_dam,
+    loss_heatmap_weight=0.)
 # The demos' policy optimizer: lr 0.05 instead of 3e-4, for their ~90-step
 # searches (the reference's searches last tens of thousands of steps).
 sokd_demo_policy_optim_wrapper = dict(

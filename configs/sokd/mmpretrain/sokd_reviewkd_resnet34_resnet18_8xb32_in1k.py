@@ -12,6 +12,12 @@
 # Reported top-1 (the paper, via a third-party summary, unverified): 72.53
 # (ReviewKD alone 71.61). The reference's DFKDReviewKD predates the DAM;
 # what differs from it is in configs/sokd/README.md.
+# Which SoKD: the reference's replacement of the host loss with our DAM (its
+# heatmap target; the reference-parity mode is the sokd_reference_* pieces),
+# not the emphasis of the demo and Fashion-MNIST configs: that was chosen on
+# small data and is untested at this scale. Scales: the 1:1 ratio is
+# res324_84.yaml's; the reference's default is x 1 for both
+# (configs/sokd/README.md).
 _base_ = [
     '../../baselines/mmpretrain/reviewkd_resnet34_resnet18_8xb32_in1k.py',
     '../../_base_/sokd/sokd_policy_optim_wrapper.py'

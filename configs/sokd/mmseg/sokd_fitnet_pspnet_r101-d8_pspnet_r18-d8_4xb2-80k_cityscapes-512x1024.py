@@ -10,6 +10,12 @@
 # frozen and still sampled. Everything else is the host's (configs/
 # baselines/mmseg/fitnet_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-
 # 512x1024.py). No number is reported.
+# Which SoKD: the reference's replacement of the host loss with our DAM (its
+# heatmap target; the reference-parity mode is the sokd_reference_* pieces),
+# not the emphasis of the demo and Fashion-MNIST configs: that was chosen on
+# small data and is untested at this scale. Scales: the x 10 over the host is
+# res324_84.yaml's; the reference's default is x 1 for both
+# (configs/sokd/README.md).
 _base_ = [
     '../../baselines/mmseg/'
     'fitnet_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',

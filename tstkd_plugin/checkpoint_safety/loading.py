@@ -9,23 +9,22 @@ an error that names the file and the opt-out.
 
 Every checkpoint mmengine loads goes through its ``CheckpointLoader``
 (teacher weights, ``load_from``, ``--resume``, ``init_cfg`` pretrained
-weights, every URL scheme); :func:`patch_checkpoint_loader` makes its
-loaders' ``torch.load`` calls this function. The export tool calls it
+weights, every URL scheme); ``tstkd_plugin.compat.patch_checkpoint_loader``
+makes its loaders' ``torch.load`` calls this function. The export tool calls it
 directly. A plain ``torch.load`` in your own code stays torch's: on
 torch >= 2.6 the same allow-list is registered with torch for it
-(:func:`allow_safe_checkpoint_globals`).
+(``tstkd_plugin.compat.allow_safe_checkpoint_globals``).
 
 The only way to the full (code-running) unpickler is explicit:
 :func:`trusted_checkpoints`, or ``--trusted-checkpoints`` in the train and
 test tools, meant for legacy files whose origin you trust.
 """
 import contextlib
-import functools
 import os
 import pickle
 import threading
 import warnings
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 import torch
 from mmengine.utils import digit_version
@@ -35,7 +34,6 @@ from .restricted_pickle import OPT_OUT, ForbiddenGlobal
 
 FORCE_FULL_UNPICKLER_ENV = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 FORCE_WEIGHTS_ONLY_ENV = 'TORCH_FORCE_WEIGHTS_ONLY_LOAD'
-_PATCH_MARK = '_tstkd_restricted'
 _state = threading.local()
 
 
@@ -155,52 +153,6 @@ def _damaged(error: Exception) -> str:
             f'disk?): {type(error).__name__}: {error}')
 
 
-def _restricted_torch_load(f: Any,
-                           map_location: Any = None,
-                           *args,
-                           **kwargs) -> Any:
-    # torch.load's third positional argument is pickle_module
-    return load_checkpoint_file(f, map_location, **kwargs)
-
-
-@contextlib.contextmanager
-def _torch_load_restricted() -> Iterator[None]:
-    """Inside, ``torch.load`` is :func:`load_checkpoint_file`: mmengine's
-    loaders (and ``torch.hub``, which passes ``weights_only=False`` for URLs)
-    look ``torch.load`` up when they call it."""
-    original = torch.load
-    if getattr(original, _PATCH_MARK, False):
-        yield
-        return
-    torch.load = _restricted_torch_load
-    try:
-        yield
-    finally:
-        torch.load = original
-
-
-setattr(_restricted_torch_load, _PATCH_MARK, True)
-
-
-def patch_checkpoint_loader() -> None:
-    """Route every mmengine checkpoint load through the restricted path."""
-    from mmengine.runner.checkpoint import CheckpointLoader
-    original: Callable = CheckpointLoader.load_checkpoint.__func__
-    if getattr(original, _PATCH_MARK, False):
-        return
-
-    @functools.wraps(original)
-    def load_checkpoint(cls,
-                        filename: str,
-                        map_location: Any = None,
-                        logger: Optional[str] = 'current') -> Any:
-        with _torch_load_restricted():
-            return original(cls, filename, map_location, logger)
-
-    setattr(load_checkpoint, _PATCH_MARK, True)
-    CheckpointLoader.load_checkpoint = classmethod(load_checkpoint)
-
-
 def safe_checkpoint_globals() -> List[Tuple[Any, str]]:
     """The allow-list beyond torch's own, in ``add_safe_globals`` form."""
     from torch._weights_only_unpickler import _get_allowed_globals
@@ -213,16 +165,3 @@ def safe_checkpoint_globals() -> List[Tuple[Any, str]]:
 def needs_checkpoint_allowlist() -> bool:
     """Whether ``torch.load`` defaults to torch's restricted unpickler."""
     return digit_version(torch.__version__) >= digit_version('2.6.0')
-
-
-def allow_safe_checkpoint_globals() -> bool:
-    """Register the allow-list with torch's own weights-only loader, so that
-    a plain ``torch.load`` of an mmengine checkpoint works on torch >= 2.6.
-
-    Returns:
-        bool: Whether anything was done (not on torch < 2.6).
-    """
-    if not needs_checkpoint_allowlist():
-        return False
-    torch.serialization.add_safe_globals(safe_checkpoint_globals())
-    return True

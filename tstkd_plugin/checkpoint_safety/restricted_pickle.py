@@ -26,7 +26,7 @@ import pickle
 from typing import Any, Dict
 
 OPT_OUT = ('If you trust this file, load it inside '
-           'tstkd_plugin.compat.trusted_checkpoints() or pass '
+           'tstkd_plugin.checkpoint_safety.trusted_checkpoints() or pass '
            '--trusted-checkpoints to the train/test tool.')
 
 
