@@ -116,7 +116,7 @@ def test_benchmark_plans_both_families_with_one_teacher():
     assert families[1]['teacher_task'] == list(tasks)[0]
     methods = {
         'alone', 'vanilla KD', 'DIST', 'TST+KD', 'TST+DIST', 'FitNet',
-        'FitNet+SoKD', 'FitNet+SoKD (reference)'
+        'FitNet+SoKD', 'FitNet+SoKD (reference)', 'FitNet+SoKD (parity)'
     }
     for family in families:
         assert set(family['students']) == methods
