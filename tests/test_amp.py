@@ -188,14 +188,12 @@ def steps(runner):
     """The steps of one iteration of the algorithm, as (name, call)."""
     model, batch = runner.model, batch_of(runner)
 
-    def step(augmenter_phase=None):
-        if augmenter_phase is not None:
-            model.augmenter_phase.fill_(augmenter_phase)
-        return model.train_step(batch, runner.optim_wrapper)
+    def step(train_step=model.train_step):
+        return train_step(batch, runner.optim_wrapper)
 
-    if hasattr(model, 'augmenter_phase'):
-        return [('augmenter', lambda: step(True)),
-                ('architecture', lambda: step(False))]
+    if getattr(model, 'augmenter', None) is not None:
+        return [('augmenter', lambda: step(model.augmenter_train_step)),
+                ('architecture', step)]
     return [('architecture' if isinstance(runner.optim_wrapper,
                                           OptimWrapperDict) else '', step)]
 
@@ -335,9 +333,8 @@ def test_tst_augmenter_step_is_finite_where_the_student_leaves_float16(
     model.train()
     assert not torch.isfinite(half_logits).all()  # the state is reached
     before = [p.detach().clone() for p in model.augmenter.parameters()]
-    model.augmenter_phase.fill_(True)
     with torch.autocast('cpu', dtype=torch.float16):
-        log = model.train_step(batch, runner.optim_wrapper)
+        log = model.augmenter_train_step(batch, runner.optim_wrapper)
     assert all(torch.isfinite(v) for v in log.values()), log
     assert any(not torch.equal(b, p)
                for b, p in zip(before, model.augmenter.parameters()))

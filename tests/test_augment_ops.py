@@ -153,7 +153,7 @@ def test_warps_fill_with_the_mean_colour():
         init_magnitude=2 / 3,
         temperature=1e-3)
     x = torch.rand(2, 3, 16, 20) * 2 - 1
-    out = aug(x, op_names=['TranslateX'])
+    out = aug(x, op_names=['TranslateX']).images
     # 0.45 x 2/3 x 20 = 6 columns come in from the left
     assert out[..., :6].abs().max() < 1e-3
     assert (out[..., 6:] - x[..., :14]).abs().max() < 1e-3
@@ -165,7 +165,7 @@ def test_batches_outside_unit_range_are_augmented(name):
     without a [0, 255] input) are clamped, not refused by kornia."""
     aug = LearnableAugment()
     x = torch.randn(3, 3, 12, 12) * 4
-    out = aug(x, op_names=[name])
+    out = aug(x, op_names=[name]).images
     assert torch.isfinite(out).all()
     low = (0 - aug.mean) / aug.std - 1e-4
     high = (255 - aug.mean) / aug.std + 1e-4
@@ -178,18 +178,18 @@ def test_batch_gates_and_one_direction_by_default():
     torch.manual_seed(0)
     aug = LearnableAugment(init_probability=0.999, temperature=1e-3)
     x = torch.randn(4, 3, 16, 16)
-    aug(x, op_names=['Rotate', 'Brightness'])
-    for gate in aug.last_gates.values():
+    drawn = aug(x, op_names=['Rotate', 'Brightness'])
+    for gate in drawn.gates.values():
         assert torch.equal(gate, gate[:1].expand_as(gate))
-    assert torch.allclose(aug.last_affine['Rotate'],
-                          aug.last_affine['Rotate'][:1].expand(4, 3, 3))
+    assert torch.allclose(drawn.affines['Rotate'],
+                          drawn.affines['Rotate'][:1].expand(4, 3, 3))
     sampled = LearnableAugment(gate='sample', signed=True)
     torch.manual_seed(0)
     x = torch.randn(16, 3, 16, 16)
-    sampled(x, op_names=['Rotate', 'Brightness'])
-    gates = sampled.last_gates['Brightness']
+    drawn = sampled(x, op_names=['Rotate', 'Brightness'])
+    gates = drawn.gates['Brightness']
     assert (gates > 0.5).any() and (gates < 0.5).any()
-    angles = sampled.last_affine['Rotate'][:, 1, 0]
+    angles = drawn.affines['Rotate'][:, 1, 0]
     assert (angles > 0).any() and (angles < 0).any()
 
 

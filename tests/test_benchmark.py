@@ -140,7 +140,7 @@ def test_learning_rate_option_finds_the_students_optimizer():
 
 
 def _list_keys(value, prefix=''):
-    """Dotted keys through lists too (``custom_hooks.0.passes``), as
+    """Dotted keys through lists too (``param_scheduler.0.T_max``), as
     ``--cfg-options`` reaches them."""
     if isinstance(value, dict):
         items = value.items()

@@ -118,12 +118,12 @@ def test_composed_geometry_reports_the_map_the_image_went_through():
     image = torch.zeros(2, 3, 32, 48)
     image[:, :, 8:20, 10:30] = 1
     out = augment(image, op_names=['TranslateX', 'Rotate', 'ShearY'])
-    assert augment.last_matrix.shape == (2, 3, 3)
-    expected = warp(image, augment.last_matrix)
-    assert torch.allclose(out, expected, atol=1e-5)
+    assert out.matrix.shape == (2, 3, 3)
+    expected = warp(image, out.matrix)
+    assert torch.allclose(out.images, expected, atol=1e-5)
     # no geometric op picked: the identity
-    augment(image, op_names=['Brightness', 'Invert'])
-    assert torch.allclose(augment.last_matrix, torch.eye(3).expand(2, 3, 3))
+    out = augment(image, op_names=['Brightness', 'Invert'])
+    assert torch.allclose(out.matrix, torch.eye(3).expand(2, 3, 3))
 
 
 def test_padded_batches_are_augmented_inside_each_image():
@@ -134,11 +134,12 @@ def test_padded_batches_are_augmented_inside_each_image():
     image[1, :, 20:, :] = 0.25  # padding of a 20x48 image
     image[1, :, :, 30:] = 0.25
     hw = torch.tensor([[32, 48], [20, 30]])
-    out = augment(image, op_names=['TranslateX', 'Invert'], image_hw=hw)
+    drawn = augment(image, op_names=['TranslateX', 'Invert'], image_hw=hw)
+    out = drawn.images
     assert torch.equal(out[1, :, 20:], image[1, :, 20:])
     assert torch.equal(out[1, :, :, 30:], image[1, :, :, 30:])
-    shift = augment.last_matrix[:, 0, 2].abs()
-    gates = augment.last_gates['TranslateX']
+    shift = drawn.matrix[:, 0, 2].abs()
+    gates = drawn.gates['TranslateX']
     # translations scale with each image's own width
     m = augment.magnitude('TranslateX').item()
     assert torch.allclose(
@@ -163,7 +164,6 @@ def _dense_runner(config, demo_data, tmp_path, samples, ops=None):
     cfg.model.teacher_ckpt = None
     if ops is not None:
         cfg.model.augmenter.update(ops=ops, num_ops=len(ops))
-    cfg.custom_hooks = []
     runner = Runner.from_cfg(cfg)
     loader = runner.build_dataloader(cfg.train_dataloader)
     # one pass (iteration-based configs sample forever)
@@ -197,20 +197,19 @@ def test_dense_augmenter_step_lowers_its_objective(config, demo_data,
             for batch in batches:
                 torch.manual_seed(1)
                 data = model.data_preprocessor(batch, True)
-                x, samples = model.augment(model.augmenter, data['inputs'],
-                                           data['data_samples'])
-                losses = model.augmenter_loss(model.student.eval(),
-                                              model.teacher.eval(), x, samples)
+                x, samples = model.augmenter_objective.augment(
+                    model.augmenter, data['inputs'], data['data_samples'])
+                losses = model.augmenter_objective.loss(
+                    model.student.eval(), model.teacher.eval(), x, samples)
                 total += sum(v.item() for v in losses.values())
         return total / len(batches)
 
     before = objective()
     probs = model.augmenter.probability_logits.detach().clone()
-    model.augmenter_phase.fill_(True)
     for _ in range(3):
         for batch in batches:
             torch.manual_seed(1)  # the draws the objective is measured on
-            log = model.train_step(batch, optim)
+            log = model.augmenter_train_step(batch, optim)
     assert all(torch.isfinite(v) for v in log.values())
     assert any(k.startswith('augmenter.teacher.') for k in log)
     assert any(k.startswith('augmenter.student_negative.') for k in log)
@@ -241,11 +240,13 @@ def test_dense_student_step_sees_transformed_targets(demo_data, tmp_path,
         }
 
     monkeypatch.setattr(model, 'loss', spy)
+    model.augmenter.register_forward_hook(
+        lambda module, args, out: seen.update(matrix=out.matrix))
     model.train_step(batches[0], optim)
     b = len(batches[0]['inputs'])
     assert seen['inputs'].shape[0] == 2 * b
     augmented, original = seen['samples'][:b], seen['samples'][b:]
-    shift = model.augmenter.last_matrix[:, 0, 2]
+    shift = seen['matrix'][:, 0, 2]
     for aug, orig, dx in zip(augmented, original, shift):
         a, o = aug.gt_instances.bboxes, orig.gt_instances.bboxes
         a = getattr(a, 'tensor', a)

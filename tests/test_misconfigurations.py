@@ -111,17 +111,24 @@ CASES = {
         'model.augmenter.num_ops': 20
     }, ValueError, r'model\.augmenter\.num_ops'),
     'TST phase schedule not increasing': (TST, {
-        'custom_hooks': [dict(type='TSTPhaseHook', augment_epochs=[3, 1])]
-    }, ValueError, r'TSTPhaseHook\.augment_epochs: expected increasing'),
-    'TST epoch phases on an iteration-based loop':
-    (TST_SEG, {
+        'train_cfg.augment_epochs': [3, 1]
+    }, ValueError, r'train_cfg\.augment_epochs: expected increasing'),
+    'TST epoch loop on an iteration-based schedule': (TST_SEG, {
+        'train_cfg.type':
+        'mmrazor.TSTEpochBasedTrainLoop'
+    }, ValueError, r'train_cfg\.augment_iters: TSTEpochBasedTrainLoop '
+                                                      r'takes augment_epochs'),
+    'TST loop without a TST model': (KD, {
+        'train_cfg':
+        dict(type='TSTEpochBasedTrainLoop', max_epochs=1, augment_epochs=[0])
+    }, ValueError, r'train_cfg\.type: TSTEpochBasedTrainLoop needs model\.'
+                                     r'type TSTDistill'),
+    'TST phase hook of an old config': (TST, {
         'custom_hooks': [dict(type='TSTPhaseHook', augment_epochs=[0])]
-    }, ValueError, r'TSTPhaseHook\.augment_epochs does not fit the train '
-     r'loop IterBasedTrainLoop'),
-    'TST phase hook without a TST model': (KD, {
-        'custom_hooks': [dict(type='TSTPhaseHook', augment_epochs=[0])]
-    }, ValueError, r'custom_hooks: TSTPhaseHook needs model\.type '
-                                           r'TSTDistill'),
+    }, ValueError, r"custom_hooks: TSTPhaseHook is replaced by the train "
+                                        r"loop train_cfg=dict\(type="
+                                        r"'TSTEpochBasedTrainLoop', "
+                                        r'augment_epochs=\[0\]'),
     'TST with a single optimizer':
     (TST,
      {
@@ -137,7 +144,7 @@ CASES = {
      {
          'model.search_epochs': None
      }, ValueError,
-     r'model: SoKDDistill needs exactly one of search_epochs and '
+     r"model: SoKD's policy search needs exactly one of search_epochs and "
      r'search_iters'),
     'SoKD unknown search mode':
     (SOKD,

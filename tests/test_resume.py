@@ -17,9 +17,8 @@ METHODS = {
     'DIST': (CLS.format('dist', 'dist_logits'), {}, 'epoch_1.pth'),
     # in the middle of the augmenter phase before epoch 1 (pass 1 of 2)
     'TST': (CLS.format('tst', 'tst_kd_logits'),
-            dict(custom_hooks=[
-                dict(type='TSTPhaseHook', augment_epochs=[1], passes=2)
-            ]), 'augment_epoch1_pass1.pth'),
+            dict(train_cfg=dict(augment_epochs=[1], passes=2)),
+            'augment_epoch1_pass1.pth'),
     # in the middle of the policy search (epochs 0 and 1)
     'SoKD': (CLS.format('sokd', 'sokd_kd_logits'), {}, 'epoch_1.pth'),
 }

@@ -23,11 +23,11 @@ ALGORITHMS = {
 
 
 def steps_of(model):
-    """(name, prepare) of each kind of step the algorithm takes."""
-    if hasattr(model, 'augmenter_phase'):
-        return [('student', lambda: model.augmenter_phase.fill_(False)),
-                ('augmenter', lambda: model.augmenter_phase.fill_(True))]
-    return [('student', lambda: None)]
+    """(name, step) of each kind of step the algorithm takes."""
+    if getattr(model, 'augmenter', None) is not None:
+        return [('student', model.train_step),
+                ('augmenter', model.augmenter_train_step)]
+    return [('student', model.train_step)]
 
 
 def one_step_each(algorithm, demo_data, tmp_path, edit_cfg=None, plain=None):
@@ -52,11 +52,10 @@ def one_step_each(algorithm, demo_data, tmp_path, edit_cfg=None, plain=None):
         start = plain_runner.model.start
     model.start = start
     results = {}
-    for name, prepare in steps_of(model):
+    for name, step in steps_of(model):
         model.load_state_dict(start)
-        prepare()
         torch.manual_seed(1)  # the same augmentation draws
-        log = model.train_step(batch, runner.optim_wrapper)
+        log = step(batch, runner.optim_wrapper)
         results[name] = ({
             k: float(v)
             for k, v in log.items()
@@ -109,7 +108,6 @@ def test_channels_last_steps_compute_the_plain_steps(algorithm, demo_data,
     seen = []
     conv.register_forward_hook(lambda m, args, out: seen.append(args[
         0].is_contiguous(memory_format=torch.channels_last)))
-    steps_of(model)[0][1]()
     model.train_step(batch, runner.optim_wrapper)
     assert seen and all(seen), seen  # the images, and what follows them
 
@@ -170,10 +168,9 @@ def test_teacher_forward_keeps_no_autograd_state(demo_data, tmp_path):
         model.teacher.register_forward_hook(
             lambda m, args, out: grads.append(torch.is_grad_enabled()))
         batch = next(iter(runner.train_dataloader))
-        for name, prepare in steps_of(model):
+        for name, step in steps_of(model):
             grads.clear()
-            prepare()
-            model.train_step(batch, runner.optim_wrapper)
+            step(batch, runner.optim_wrapper)
             assert grads, (algorithm, name)
             assert any(grads) == (name == 'augmenter'), (algorithm, name,
                                                          grads)
@@ -209,7 +206,7 @@ def test_compiled_step_computes_the_plain_step(demo_data, tmp_path):
             train_samples=8)
         cfg.train_dataloader.batch_size = 4
         use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
-        cfg.custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[0])]
+        cfg.train_cfg.augment_epochs = [0]
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
         if compiled:
             enable_compile(cfg, 'eager')

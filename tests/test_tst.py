@@ -1,5 +1,5 @@
 # Copyright (c) tstkd_plugin contributors.
-"""TSTDistill and TSTPhaseHook on the demo data."""
+"""TSTDistill and the TST train loops on the demo data."""
 import glob
 import json
 import math
@@ -12,14 +12,16 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
-from tstkd_plugin.hooks import TSTPhaseHook
+from tstkd_plugin.augment import AugmentedImages
+from tstkd_plugin.engine.augmenter_phases import AugmenterPhases
 from conftest import (REPO, run_python, small_run_cfg, train_on_two_cpu_ranks,
                       use_stand_in_teacher)
 
 TST_KD = 'configs/tst/mmpretrain/tst_kd_logits_resnet18-w32_resnet18-w8_digits.py'  # noqa: E501
 
 
-def tst_cfg(demo_data, work_dir, tmp_path, train_samples=8, **hook):
+def tst_cfg(demo_data, work_dir, tmp_path, train_samples=8, **phases):
+    """The TST demo config, small, with the loop's phases ``phases``."""
     cfg = small_run_cfg(
         osp.join(REPO, TST_KD),
         demo_data,
@@ -27,7 +29,11 @@ def tst_cfg(demo_data, work_dir, tmp_path, train_samples=8, **hook):
         train_samples=train_samples)
     cfg.train_dataloader.batch_size = 4
     use_stand_in_teacher(cfg, str(tmp_path / 'teacher.pth'))
-    cfg.custom_hooks = [dict(type='TSTPhaseHook', **hook)]
+    cfg.train_cfg = dict(
+        type='TSTEpochBasedTrainLoop',
+        max_epochs=cfg.train_cfg.max_epochs,
+        val_interval=cfg.train_cfg.val_interval,
+        **phases)
     cfg.log_level = 'INFO'
     return cfg
 
@@ -46,7 +52,8 @@ def test_student_step_sees_augmented_then_original(demo_data, tmp_path):
                     sum(p.sum() * 0 for p in model.student.parameters()))
 
     model.loss = fake_loss
-    model.augmenter.forward = lambda x: x + 100.0  # recognisable copies
+    model.augmenter.forward = lambda x: AugmentedImages(  # recognisable
+        x + 100.0, None, {}, {})
     optim = runner.build_optim_wrapper(cfg.optim_wrapper)
     model.train_step(data, optim)
     originals = model.data_preprocessor(data, True)['inputs']
@@ -64,9 +71,8 @@ def test_augmenter_step_touches_only_the_augmenter(demo_data, tmp_path):
     model = runner.model
     optim = runner.build_optim_wrapper(cfg.optim_wrapper)
     data = next(iter(runner.build_dataloader(cfg.train_dataloader)))
-    model.augmenter_phase.fill_(True)
     state = {k: v.clone() for k, v in model.state_dict().items()}
-    log_vars = model.train_step(data, optim)
+    log_vars = model.augmenter_train_step(data, optim)
     assert {'augmenter.loss_teacher_ce', 'augmenter.loss_student_negative'} \
         <= set(log_vars)
     changed = {
@@ -92,10 +98,8 @@ def test_augmenter_step_leaves_every_module_mode_as_it_was(
     assert any(not m for n, m in modes.items() if n.startswith('teacher.'))
     optim = runner.build_optim_wrapper(cfg.optim_wrapper)
     data = next(iter(runner.build_dataloader(cfg.train_dataloader)))
-    model.augmenter_phase.fill_(True)
-    model.train_step(data, optim)
+    model.augmenter_train_step(data, optim)
     assert {n: m.training for n, m in model.named_modules()} == modes
-    model.augmenter_phase.fill_(False)
     stats = {k: v.clone() for k, v in model.teacher.state_dict().items()}
     model.train_step(data, optim)
     assert all(
@@ -113,15 +117,30 @@ def test_wrong_optimizer_wrapper_is_named(demo_data, tmp_path):
         runner.model.train_step(data, plain)
 
 
+def phases(points=(0, ), **kwargs) -> AugmenterPhases:
+    """AugmenterPhases with the loops' defaults."""
+    args = dict(
+        points=points,
+        unit='epoch',
+        key='train_cfg.augment_epochs',
+        passes=1,
+        iters_per_pass=None,
+        save_checkpoint=True,
+        fresh_optimizer=True,
+        plateau_decay=dict(factor=0.9, min_drop=0.02, min_relative_drop=0.02))
+    args.update(kwargs)
+    return AugmenterPhases(**args)
+
+
 @pytest.mark.parametrize('kwargs, key', [
-    (dict(), 'exactly one'),
-    (dict(augment_epochs=[3, 1]), 'augment_epochs'),
-    (dict(augment_iters=[-1]), 'augment_iters'),
-    (dict(augment_epochs=[1], passes=0), 'passes'),
+    (dict(points=[3, 1]), r'train_cfg\.augment_epochs: expected increasing'),
+    (dict(points=[-1]), r'train_cfg\.augment_epochs'),
+    (dict(passes=0), r'train_cfg\.passes'),
+    (dict(iters_per_pass=0), r'train_cfg\.iters_per_pass'),
 ])
-def test_bad_hook_arguments_are_named(kwargs, key):
+def test_bad_phase_arguments_are_named(kwargs, key):
     with pytest.raises(ValueError, match=key):
-        TSTPhaseHook(**kwargs)
+        phases(**kwargs)
 
 
 def _train(cfg):
@@ -142,25 +161,24 @@ def test_hook_runs_phases_before_the_given_epochs(demo_data, tmp_path):
         'augment_epoch2_pass1.pth', 'augment_epoch2_pass2.pth'
     ]
     # student iterations are not spent on the augmenter: 2 per epoch
-    assert runner.iter == 6 and not bool(runner.model.augmenter_phase)
+    assert runner.iter == 6
     # the phase's checkpoint was taken before the student's epoch 1
     ckpt = torch.load(str(tmp_path / 'w' / 'augment_epoch1_pass2.pth'))
     assert ckpt['meta']['epoch'] == 1 and ckpt['meta']['iter'] == 2
-    state = ckpt['tst_phase']
+    state = ckpt['message_hub']['runtime_info']['tst_phase']
     assert (state['phase_at'], state['passes_done']) == (1, 2)
     assert math.isfinite(state['last_pass_loss'])
 
 
 def test_hook_runs_phases_before_the_given_iterations(demo_data, tmp_path):
-    cfg = tst_cfg(
-        demo_data,
-        tmp_path / 'w',
-        tmp_path,
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[0])
+    cfg.train_cfg = dict(
+        type='TSTIterBasedTrainLoop',
+        max_iters=4,
+        val_interval=4,
         augment_iters=[2],
         passes=1,
         iters_per_pass=3)
-    cfg.train_cfg = dict(
-        type='IterBasedTrainLoop', max_iters=4, val_interval=4)
     cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', interval=4, by_epoch=False)
@@ -171,16 +189,36 @@ def test_hook_runs_phases_before_the_given_iterations(demo_data, tmp_path):
     assert ckpt['meta']['iter'] == 2
 
 
-def test_epoch_schedule_on_an_iteration_loop_is_named(demo_data, tmp_path):
+def test_iteration_schedule_on_the_epoch_loop_is_named(demo_data, tmp_path):
     cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[1])
-    cfg.train_cfg = dict(
-        type='IterBasedTrainLoop', max_iters=4, val_interval=4)
-    cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
+    cfg.train_cfg.augment_iters = cfg.train_cfg.pop('augment_epochs')
     with pytest.raises(
             ValueError,
-            match='TSTPhaseHook.augment_epochs does '
-            'not fit the train loop IterBasedTrainLoop'):
+            match='train_cfg.augment_iters: TSTEpochBasedTrainLoop takes '
+            'augment_epochs; for augment_iters use '
+            'train_cfg.type=TSTIterBasedTrainLoop'):
         _train(cfg)
+
+
+def test_a_tst_loop_without_a_tst_algorithm_is_named(demo_data, tmp_path):
+    cfg = tst_cfg(demo_data, tmp_path / 'w', tmp_path, augment_epochs=[1])
+    cfg.model = cfg.model.architecture
+    cfg.optim_wrapper = cfg.optim_wrapper.architecture
+    cfg.param_scheduler = None
+    with pytest.raises(
+            ValueError,
+            match='train_cfg.type: TSTEpochBasedTrainLoop needs model.type '
+            'TSTDistill'):
+        _train(cfg)
+
+
+def test_the_old_hook_names_the_loop_to_use():
+    from tstkd_plugin.hooks import TSTPhaseHook
+    with pytest.raises(
+            ValueError,
+            match=r"train_cfg=dict\(type='TSTIterBasedTrainLoop', "
+            r'augment_iters=\[1\], passes=2'):
+        TSTPhaseHook(augment_iters=[1], passes=2)
 
 
 def test_policy_is_logged_as_scalars(demo_data, tmp_path):
@@ -229,8 +267,8 @@ def test_resume_in_the_middle_of_a_phase(demo_data, tmp_path):
     assert runner.epoch == 1
     for key in ('augmenter.probability_logits', 'augmenter.magnitude_logits'):
         assert torch.equal(runner.model.state_dict()[key], saved[key])
-    hook = [h for h in runner.hooks if isinstance(h, TSTPhaseHook)][0]
-    assert (hook.phase_at, hook.passes_done) == (1, 1)
+    progress = runner.message_hub.get_info('tst_phase')
+    assert (progress['phase_at'], progress['passes_done']) == (1, 1)
     runner._has_loaded = True  # resumed above
     runner.train()
     # the two passes it still owed, and no new first pass
@@ -271,10 +309,9 @@ def test_each_phase_starts_with_a_fresh_augmenter_optimizer(
     assert _augmenter_lr(w / 'augment_epoch1_pass2.pth') == lr / 2
     second = [_augmenter_lr(w / f'augment_epoch2_pass{k}.pth') for k in (1, 2)]
     assert second == ([lr, lr / 2] if fresh else [lr / 2, lr / 4])
-    hook = [h for h in runner.hooks if isinstance(h, TSTPhaseHook)][0]
     optimizer = runner.optim_wrapper['augmenter'].optimizer
     assert optimizer.state  # SGD's momentum buffers
-    hook._renew_optimizer(runner)
+    runner.train_loop.phases._renew_optimizer(runner)
     assert not optimizer.state and optimizer.param_groups[0]['lr'] == lr
 
 
@@ -291,14 +328,15 @@ def test_plateau_decay_is_the_references_rule():
     from types import SimpleNamespace
 
     from mmengine.logging import MMLogger
-    hook = TSTPhaseHook(augment_epochs=[0])
+    rule = phases()
     wrapper = _Wrapper(0.01)
     runner = SimpleNamespace(
-        optim_wrapper=SimpleNamespace(optim_wrappers=dict(augmenter=wrapper)),
+        optim_wrapper=dict(augmenter=wrapper),
         logger=MMLogger.get_current_instance())
-    lrs = []
+    lrs, last = [], None
     for loss in [1.0, 0.99, 0.5, 0.6, 0.599, 0.3]:
-        hook._decay_on_plateau(runner, loss)
+        last = rule._decay_on_plateau(runner, loss, last)
+        assert last == loss
         lrs.append(wrapper.optimizer.param_groups[0]['lr'])
     assert lrs == pytest.approx([0.01, 0.009, 0.009, 0.009, 0.0081, 0.0081])
 
@@ -308,8 +346,8 @@ def test_plateau_decay_is_the_references_rule():
     dict(factor=1.5, min_drop=0.02, min_relative_drop=0.02)
 ])
 def test_bad_plateau_decay_is_refused(decay):
-    with pytest.raises(ValueError, match='TSTPhaseHook.plateau_decay'):
-        TSTPhaseHook(augment_epochs=[0], plateau_decay=decay)
+    with pytest.raises(ValueError, match='train_cfg.plateau_decay'):
+        phases(plateau_decay=decay)
 
 
 def test_resume_mid_phase_keeps_the_phase_optimizer(demo_data, tmp_path):
@@ -327,11 +365,12 @@ def test_resume_mid_phase_keeps_the_phase_optimizer(demo_data, tmp_path):
     resumed_cfg.resume = True
     resumed_cfg.load_from = str(full / 'augment_epoch1_pass2.pth')
     runner = _train(resumed_cfg)
-    hook = [h for h in runner.hooks if isinstance(h, TSTPhaseHook)][0]
     assert _augmenter_lr(tmp_path / 'resumed' /
                          'augment_epoch1_pass3.pth') == lr / 4
-    saved = torch.load(str(full / 'augment_epoch1_pass3.pth'))['tst_phase']
-    assert hook.last_pass_loss == pytest.approx(saved['last_pass_loss'])
+    saved = torch.load(str(full / 'augment_epoch1_pass3.pth'))
+    saved = saved['message_hub']['runtime_info']['tst_phase']
+    progress = runner.message_hub.get_info('tst_phase')
+    assert progress['last_pass_loss'] == pytest.approx(saved['last_pass_loss'])
 
 
 def test_two_cpu_processes_keep_the_augmenter_identical(demo_data, tmp_path):
@@ -436,10 +475,10 @@ def _augmenter_phase_pushes_the_student_wrong(full_demo_data, tmp_path):
             for batch in batches:
                 torch.manual_seed(1)  # the same ops, signs and gates
                 data = model.data_preprocessor(batch, False)
-                x = model.augmenter(data['inputs'])
-                losses = model.augmenter_loss(model.student.eval(),
-                                              model.teacher, x,
-                                              data['data_samples'])
+                x = model.augmenter(data['inputs']).images
+                losses = model.augmenter_objective.loss(
+                    model.student.eval(), model.teacher, x,
+                    data['data_samples'])
                 labels = torch.cat([s.gt_label for s in data['data_samples']])
                 sums['objective'] += sum(v.item() for v in losses.values())
                 sums['teacher_ce'] += losses['loss_teacher_ce'].item()
@@ -451,11 +490,10 @@ def _augmenter_phase_pushes_the_student_wrong(full_demo_data, tmp_path):
         return {k: v / len(batches) for k, v in sums.items()}
 
     before = measure()
-    model.augmenter_phase.fill_(True)
     for _ in range(3):
         for batch in batches:
             torch.manual_seed(1)  # the draws the measures are taken on
-            model.train_step(batch, optim)
+            model.augmenter_train_step(batch, optim)
     after = measure()
     report = dict(before=before, after=after)
     # measured (torch 2.14, numpy 2; torch 2.1, numpy 1): objective

@@ -45,14 +45,14 @@ def test_config_is_sokd_dist_plus_tst():
         for k in changed
         if not k.startswith(('model.type', 'model.augmenter',
                              'optim_wrapper.augmenter',
-                             'param_scheduler.augmenter', 'custom_hooks',
+                             'param_scheduler.augmenter', 'train_cfg',
                              'train_dataloader.batch_size',
                              'auto_scale_lr.base_batch_size', 'tst_'))
     } == set()
     assert composed.model.type == 'TSTSoKDDistill'
     assert composed.model.augmenter == tst.model.augmenter
     assert composed.optim_wrapper.augmenter == tst.optim_wrapper.augmenter
-    assert composed.custom_hooks == tst.custom_hooks
+    assert composed.train_cfg == tst.train_cfg
     assert composed.train_dataloader.batch_size == \
         tst.train_dataloader.batch_size
     assert composed.auto_scale_lr == tst.auto_scale_lr  # originals per step
@@ -97,9 +97,7 @@ def test_phases_step_the_right_parts(demo_data, tmp_path):
         dam=model.distiller.dams)
 
     before = {k: snapshot(m) for k, m in parts.items()}
-    model.augmenter_phase.fill_(True)
-    log = model.train_step(batch, optim)
-    model.augmenter_phase.fill_(False)
+    log = model.augmenter_train_step(batch, optim)
     assert 'augmenter.loss_teacher_ce' in log
     assert {k for k, m in parts.items() if moved(before[k], m)} == \
         {'augmenter'}

@@ -14,9 +14,13 @@ through to mmrazor's registry and then to mmengine's.
 from mmengine.config import utils as config_utils
 from mmengine.registry import Registry
 from mmrazor import registry as mmrazor_registry
-from mmrazor.registry import HOOKS, LOOPS, METRICS, MODELS  # noqa: F401
+from mmrazor.registry import HOOKS, LOOPS, METRICS, MODELS, TASK_UTILS
 
 SCOPE = 'tstkd_plugin'
+__all__ = [
+    'HOOKS', 'LOOPS', 'METRICS', 'MODELS', 'SCOPE', 'SCOPE_ALIASES',
+    'TASK_UTILS'
+]
 
 
 def _scope_aliases() -> dict:

@@ -97,10 +97,10 @@ model.train_step(batch, optim_wrapper)  # optimizer state exists
 with open('/proc/self/clear_refs', 'w') as f:
     f.write('5')  # reset the peak (VmHWM) to the current resident size
 before = status_kb('VmRSS')
-for label, before_step in phases(model):
-    before_step()
+for kind in phases(model):
+    kind.prepare()
     for step in range(3):
-        model.train_step(batch, optim_wrapper)
+        kind.step(batch, optim_wrapper)
 print('MEMORY ' + json.dumps(dict(growth_kb=status_kb('VmHWM') - before)))
 '''
 
@@ -156,16 +156,13 @@ def step_costs(configs: Dict[str, str],
     jobs = []  # (method, what, function)
     for method, config in configs.items():
         model, optim_wrapper, batch = build(osp.join(CONFIGS, config))
-        for label, before_step in phases(model):
+        for kind in phases(model):
 
-            def step(model=model,
-                     optim_wrapper=optim_wrapper,
-                     batch=batch,
-                     before_step=before_step):
-                before_step()
-                model.train_step(batch, optim_wrapper)
+            def step(optim_wrapper=optim_wrapper, batch=batch, kind=kind):
+                kind.prepare()
+                kind.step(batch, optim_wrapper)
 
-            jobs.append((method, label or 'step', step))
+            jobs.append((method, kind.label or 'step', step))
         data = model.data_preprocessor(batch, True)
 
         def teacher(model=model, data=data):
@@ -369,7 +366,8 @@ def plot(results: dict, work: str, out: str) -> None:
 
 
 def _tst_policy(work_dir: str) -> Dict[str, list]:
-    """``tst/p_<op>`` scalars logged by TSTPhaseHook (visualizer files)."""
+    """``tst/p_<op>`` scalars logged by the TST train loops (visualizer
+    files)."""
     policy: Dict[str, list] = {}
     for root, _, files in os.walk(work_dir):
         if 'scalars.json' not in files:

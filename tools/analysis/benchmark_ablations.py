@@ -109,14 +109,12 @@ def learning_rate_option(factor: float) -> Callable[[str, str], List[str]]:
     return options
 
 
-# TSTPhaseHook is the TST configs' first custom hook
+# the TST configs' augmenter phases are keys of their train loop (train_cfg)
 TST_VARIANTS = {
     'sample-gates': ['model.augmenter.gate=sample'],
     'signed-magnitudes': ['model.augmenter.signed=True'],
-    'no-plateau-decay-no-fresh-optimizer': [
-        'custom_hooks.0.plateau_decay=None',
-        'custom_hooks.0.fresh_optimizer=False'
-    ],
+    'no-plateau-decay-no-fresh-optimizer':
+    ['train_cfg.plateau_decay=None', 'train_cfg.fresh_optimizer=False'],
 }
 
 
@@ -276,7 +274,7 @@ def ablations(data: str) -> Dict[str, dict]:
                 'TST+KD': [
                     'train_cfg.max_epochs=16',
                     'param_scheduler.architecture.T_max=16',
-                    'custom_hooks.0.augment_epochs=[4,10]'
+                    'train_cfg.augment_epochs=[4,10]'
                 ],
                 'FitNet+SoKD': [
                     'train_cfg.max_epochs=16',

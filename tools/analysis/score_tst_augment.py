@@ -106,8 +106,8 @@ def score(algorithm: torch.nn.Module, cfg: Config, network: str,
         inputs, samples = data['inputs'], data['data_samples']
         with torch.no_grad():
             if algorithm.augmenter is not None:
-                inputs, samples = algorithm.augment(algorithm.augmenter,
-                                                    inputs, samples)
+                inputs, samples = algorithm.augmenter_objective.augment(
+                    algorithm.augmenter, inputs, samples)
             outputs = net(inputs, samples, mode='predict')
         evaluator.process(data_samples=outputs, data_batch=data)
     return evaluator.evaluate(len(loader.dataset))

@@ -35,15 +35,15 @@ def main() -> None:
     runs, names = [], []
     for config in args.configs:
         model, optim_wrapper, batch = build(config)
-        for label, before_step in phases(model):
-            runs.append((model, optim_wrapper, batch, before_step))
-            names.append(config + (f' ({label})' if label else ''))
+        for kind in phases(model):
+            runs.append((kind, optim_wrapper, batch))
+            names.append(config + (f' ({kind.label})' if kind.label else ''))
     times: List[List[float]] = [[] for _ in runs]
     for step in range(args.warmup + args.steps):
-        for i, (model, optim_wrapper, batch, before_step) in enumerate(runs):
-            before_step()
+        for i, (kind, optim_wrapper, batch) in enumerate(runs):
+            kind.prepare()
             start = time.perf_counter()
-            model.train_step(batch, optim_wrapper)
+            kind.step(batch, optim_wrapper)
             if step >= args.warmup:
                 times[i].append(time.perf_counter() - start)
     base = statistics.median(times[0])

@@ -217,19 +217,12 @@ def paper_cfg(method: str):
     return cfg
 
 
-def step_kinds(model) -> List[tuple]:
-    """(label, prepare) of each kind of step."""
-    from mmengine.logging import MessageHub
-    if hasattr(model, 'augmenter_phase'):
-        return [('student step', lambda: model.augmenter_phase.fill_(False)),
-                ('augmenter step', lambda: model.augmenter_phase.fill_(True))]
-    if hasattr(model, 'searching'):
-        hub = MessageHub.get_current_instance()
-        unit = 'epoch' if model.search_by_epoch else 'iter'
-        return [('during search', lambda: hub.update_info(unit, 0)),
-                ('after search',
-                 lambda: hub.update_info(unit, model.search_length))]
-    return [('step', lambda: None)]
+def step_kinds(model) -> list:
+    """Each kind of step (label, prepare, step): TST's student and
+    augmenter steps, SoKD's during and after search, else one."""
+    from tstkd_plugin.benchmarking.train_steps import phases
+    return [(kind.label or 'step', kind.prepare, kind.step)
+            for kind in phases(model)]
 
 
 def synthetic_batch(images: int, size: int) -> dict:
@@ -248,7 +241,7 @@ def synthetic_batch(images: int, size: int) -> dict:
         ])
 
 
-def time_steps(model, optim_wrapper, batch, prepare, steps: int,
+def time_steps(step, optim_wrapper, batch, prepare, steps: int,
                cuda: bool) -> dict:
     import torch
     if cuda:
@@ -261,7 +254,7 @@ def time_steps(model, optim_wrapper, batch, prepare, steps: int,
         if cuda:
             torch.cuda.synchronize()
         start = time.perf_counter()
-        model.train_step(batch, optim_wrapper)
+        step(batch, optim_wrapper)
         if cuda:
             torch.cuda.synchronize()
         if i >= 3:
@@ -304,15 +297,15 @@ def paper_size(dry_run: bool) -> dict:
                 model = MODELS.build(cfg.model).to(device)
                 model.train()
                 optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-                tst = hasattr(model, 'augmenter_phase')
+                tst = hasattr(model, 'augmenter_train_step')
                 # TST's loader yields half: the student sees the other half
                 batch = synthetic_batch(images // 2 if tst else images, size)
                 if method == 'student alone':  # its own train step
                     model.student.data_preprocessor = model.data_preprocessor
                     model = model.student
                 kinds = step_kinds(model)
-                for label, prepare in kinds:
-                    timed = time_steps(model, optim_wrapper, batch, prepare,
+                for label, prepare, step in kinds:
+                    timed = time_steps(step, optim_wrapper, batch, prepare,
                                        steps, cuda)
                     rows.append(
                         dict(

@@ -1,8 +1,8 @@
 # Copyright (c) tstkd_plugin contributors.
 """Plot TST's learned probabilities and magnitudes over training (PNG).
 
-Reads the ``tst/p_<op>`` and ``tst/m_<op>`` scalars that ``TSTPhaseHook``
-logs after each augmenter phase, from the ``scalars.json`` of mmengine's
+Reads the ``tst/p_<op>`` and ``tst/m_<op>`` scalars that the TST train
+loops log after each augmenter phase, from the ``scalars.json`` of mmengine's
 local visualiser backend (``<work_dir>/<timestamp>/vis_data/``), like the
 paper's visualisation study. The initial policy is drawn at step 0 when
 ``--initial`` gives it (default 0.5 for both).
@@ -46,7 +46,7 @@ def read_policy(scalars_json: str) -> Tuple[Series, Series]:
                     magnitudes[key[6:]].append((step, value))
     if not probabilities:
         raise ValueError(f'{scalars_json} holds no tst/p_* scalars: was '
-                         'TSTPhaseHook in custom_hooks?')
+                         'a TST train loop in train_cfg?')
     return probabilities, magnitudes
 
 

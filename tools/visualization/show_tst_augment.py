@@ -24,7 +24,7 @@ from mmengine.runner import Runner
 import tstkd_plugin  # noqa: F401  (registers the plugin, applies fixes)
 from tstkd_plugin.apis.checkpoint_weights import load_state, weights_under
 from tstkd_plugin.augment import transform_samples
-from tstkd_plugin.registry import MODELS
+from tstkd_plugin.registry import MODELS, TASK_UTILS
 
 
 def parse_args() -> argparse.Namespace:
@@ -50,11 +50,12 @@ def parse_args() -> argparse.Namespace:
 
 def build_augmenter(cfg: Config, data_preprocessor,
                     checkpoint: Optional[str]) -> torch.nn.Module:
-    """The algorithm's augmenter as ``TSTDistill``/``DenseTSTDistill``
-    build it (mean/std of the data preprocessor; dense: composed
-    geometry)."""
-    algorithm = MODELS.get(cfg.model.type)
-    augmenter = algorithm.augmenter_config(cfg.model.augmenter,
+    """The algorithm's augmenter as its TST objective builds it (mean/std
+    of the data preprocessor; dense: composed geometry)."""
+    objective_cfg = cfg.model.get('augmenter_objective')
+    objective = TASK_UTILS.build(objective_cfg) if objective_cfg else \
+        MODELS.get(cfg.model.type).default_objective()
+    augmenter = objective.augmenter_config(cfg.model.augmenter,
                                            data_preprocessor)
     module = MODELS.build(augmenter)
     if checkpoint:
@@ -127,14 +128,13 @@ def main() -> None:
             hw = inputs.new_tensor(
                 [s.metainfo['img_shape'][:2] for s in samples])
             augmented = augmenter(inputs, op_names=args.ops, image_hw=hw)
-            augmented_samples = transform_samples(samples,
-                                                  augmenter.last_matrix)
+            augmented_samples = transform_samples(samples, augmented.matrix)
         else:
             augmented = augmenter(inputs, op_names=args.ops)
             augmented_samples = samples
     # ops with their gates (relaxed Bernoulli: mostly near 0 or 1)
     applied: List[List[str]] = [[
-        f'{name} {gate[i]:.2f}' for name, gate in augmenter.last_gates.items()
+        f'{name} {gate[i]:.2f}' for name, gate in augmented.gates.items()
         if gate[i] > 0.05
     ] for i in range(len(samples))]
 
@@ -146,7 +146,7 @@ def main() -> None:
     for i in range(n):
         draw(axes[0, i], to_image(inputs[i], preprocessor), samples[i],
              'original')
-        draw(axes[1, i], to_image(augmented[i], preprocessor),
+        draw(axes[1, i], to_image(augmented.images[i], preprocessor),
              augmented_samples[i], ', '.join(applied[i]) or '(no op applied)')
     fig.tight_layout()
     fig.savefig(args.out, dpi=120)

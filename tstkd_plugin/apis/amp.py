@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
-from ..algorithms.sokd_distill import SoKDDistill
+from ..algorithms.parts import UNROLLED
 
 
 def optim_wrapper_cfgs(cfg: Config) -> List[Tuple[str, ConfigDict]]:
@@ -66,7 +66,7 @@ def enable_amp(cfg: Config, dtype: str = 'auto') -> None:
     """
     dtype = amp_dtype(dtype)
     search = cfg.model.get('search')
-    if search in SoKDDistill.UNROLLED:
+    if search in UNROLLED:
         raise ValueError(
             f'--amp: model.search={search!r} differentiates through a '
             "virtual student step, which is not safe in half precision; "

@@ -97,8 +97,6 @@ class FeatureAugment(LearnedPolicy, nn.Module):
             init_logits('init_magnitude', init_magnitude,
                         self.magnitude_names))
         self.last_subpolicy: Optional[int] = None
-        # set by SoKDDistiller.augmentation_off: the identity, no sampling
-        self.bypassed = False
 
     @property
     def subpolicy_probabilities(self) -> Dict[str, float]:
@@ -115,15 +113,18 @@ class FeatureAugment(LearnedPolicy, nn.Module):
 
     def forward(self,
                 x: torch.Tensor,
-                subpolicy: Optional[int] = None) -> torch.Tensor:
+                subpolicy: Optional[int] = None,
+                bypass: bool = False) -> torch.Tensor:
         """Augment features (B, C, H, W).
 
         Args:
             x (Tensor): The features.
             subpolicy (int, optional): Use this sub-policy instead of a
                 sampled one (tests and visualisation); its weight is then 1.
+            bypass (bool): Return ``x`` as it is, nothing sampled (SoKD's
+                un-augmented teacher features). Defaults to False.
         """
-        if self.bypassed:
+        if bypass:
             return x
         if subpolicy is None:
             weights = F.gumbel_softmax(

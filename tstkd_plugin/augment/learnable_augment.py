@@ -1,6 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
 from functools import partial
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -28,6 +28,24 @@ def init_logits(key: str, value, names: List[str]) -> torch.Tensor:
             raise ValueError(f'{key}: expected values in (0, 1), got '
                              f'{v} for {name}')
     return torch.logit(torch.tensor(values, dtype=torch.float32))
+
+
+class AugmentedImages(NamedTuple):
+    """What :class:`LearnableAugment` did to a batch.
+
+    Attributes:
+        images (Tensor): The augmented batch, normalised as the input.
+        matrix (Tensor, optional): (B, 3, 3), the map each image went
+            through (``geometry='compose'``; None otherwise), for boxes and
+            masks to follow.
+        gates (dict): Per op applied, its gates (B, ), detached.
+        affines (dict): Per geometric op applied, its matrices (B, 3, 3),
+            pixel coordinates, detached.
+    """
+    images: torch.Tensor
+    matrix: Optional[torch.Tensor]
+    gates: Dict[str, torch.Tensor]
+    affines: Dict[str, torch.Tensor]
 
 
 class LearnedPolicy:
@@ -66,19 +84,19 @@ class LearnableAugment(LearnedPolicy, nn.Module):
     after normalisation, as in the reference.
 
     It works on normalised batches (the data preprocessor's output): it
-    undoes ``mean``/``std``, augments in [0, 1] and normalises again. The
-    affine matrices of the geometric ops of the last call are kept in
-    :attr:`last_affine` (per op name, (B, 3, 3), pixel coordinates) with
-    their gates in :attr:`last_gates`.
+    undoes ``mean``/``std``, augments in [0, 1] and normalises again. It
+    returns :class:`AugmentedImages`: the images, and the gates and affine
+    matrices the call drew.
 
     Geometry: with ``geometry='residual'`` (the paper's, for
     classification) geometric ops join the residual sum like the others,
     so an image may blend two warps and no single matrix describes it. With
     ``geometry='compose'`` (detection and segmentation) the gated matrices
     ``I + g_i (A_i - I)`` of the picked geometric ops are composed and the
-    colour-augmented image is warped once: :attr:`last_matrix` (B, 3, 3) is
-    then exactly the map the image went through, for boxes and masks to
-    follow; the gates and magnitudes still get gradients through the warp.
+    colour-augmented image is warped once: the returned ``matrix``
+    (B, 3, 3) is then exactly the map the image went through, for boxes and
+    masks to follow; the gates and magnitudes still get gradients through
+    the warp.
 
     Args:
         ops (Sequence[str], optional): Names from ``AUGMENT_OPS``. Defaults
@@ -164,9 +182,6 @@ class LearnableAugment(LearnedPolicy, nn.Module):
             'std',
             torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1),
             persistent=False)
-        self.last_affine: Dict[str, torch.Tensor] = {}
-        self.last_gates: Dict[str, torch.Tensor] = {}
-        self.last_matrix: Optional[torch.Tensor] = None
 
     @property
     def has_geometric_ops(self) -> bool:
@@ -179,7 +194,7 @@ class LearnableAugment(LearnedPolicy, nn.Module):
     def forward(self,
                 inputs: torch.Tensor,
                 op_names: Optional[Sequence[str]] = None,
-                image_hw: Optional[torch.Tensor] = None) -> torch.Tensor:
+                image_hw: Optional[torch.Tensor] = None) -> AugmentedImages:
         """Augment a normalised batch.
 
         Args:
@@ -190,6 +205,9 @@ class LearnableAugment(LearnedPolicy, nn.Module):
                 images in a padded batch (``geometry='compose'`` only):
                 geometric ops act about each image's centre and scale with
                 its size, and the padding is left as it was.
+
+        Returns:
+            AugmentedImages: The augmented batch, its matrices and gates.
         """
         if image_hw is not None and self.geometry != 'compose':
             raise ValueError("image_hw: padded batches need geometry="
@@ -204,7 +222,8 @@ class LearnableAugment(LearnedPolicy, nn.Module):
             picked = torch.randperm(len(self.op_names))[:self.num_ops]
             op_names = [self.op_names[i] for i in picked.tolist()]
         batch = x.shape[0]
-        self.last_affine, self.last_gates = {}, {}
+        affines: Dict[str, torch.Tensor] = {}
+        gates: Dict[str, torch.Tensor] = {}
         compose = self.geometry == 'compose'
         hw = image_sizes(x) if image_hw is None else image_hw.to(x)
         eye = torch.eye(3, device=x.device, dtype=x.dtype).expand(batch, 3, 3)
@@ -221,24 +240,25 @@ class LearnableAugment(LearnedPolicy, nn.Module):
                 x.new_zeros(())
             sign = torch.randint(0, 2, (batch, ), device=x.device) * 2.0 - 1 \
                 if self.signed else x.new_ones(batch)
-            self.last_gates[name] = gate.detach()
+            gates[name] = gate.detach()
             if compose and op.geometric:
                 affine = op.matrix_fn(hw, magnitude, sign)
                 matrix = (eye + gate.view(-1, 1, 1) * (affine - eye)) @ matrix
-                self.last_affine[name] = affine.detach()
+                affines[name] = affine.detach()
                 continue
             fn = partial(op.fn, size=self.cutout_size) if name == 'Cutout' \
                 else op.fn
             transformed, affine = fn(x, magnitude, sign, fill, shared)
             out = out + gate.view(-1, 1, 1, 1) * (transformed - x)
             if affine is not None:
-                self.last_affine[name] = affine.detach()
+                affines[name] = affine.detach()
         out = out.clamp(0, 1)
         if compose:
             out = warp(out, matrix, fill)
-            self.last_matrix = matrix.detach()
             if image_hw is not None:
                 out = torch.where(_inside(hw, out.shape[-2:]), out, x)
-        else:
-            self.last_matrix = None
-        return (out * 255.0 - self.mean) / self.std
+        return AugmentedImages(
+            images=(out * 255.0 - self.mean) / self.std,
+            matrix=matrix.detach() if compose else None,
+            gates=gates,
+            affines=affines)

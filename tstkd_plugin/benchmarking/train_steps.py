@@ -2,7 +2,7 @@
 """A config's model, optimizer wrapper and one training batch, and the kinds
 of training step the model takes (for timing them apart: tools/analysis/
 step_time.py, benchmark.py's cost stage)."""
-from typing import Callable, List, Tuple
+from typing import Callable, List, NamedTuple
 
 from mmengine.config import Config
 from mmengine.logging import MessageHub
@@ -26,30 +26,37 @@ def build(config: str):
     return model, optim_wrapper, next(iter(loader))
 
 
-def phases(model) -> List[Tuple[str, Callable[[], None]]]:
+class StepKind(NamedTuple):
+    """One kind of training step: its label, what sets it up (untimed) and
+    the step itself, ``step(batch, optim_wrapper)``."""
+    label: str
+    prepare: Callable[[], None]
+    step: Callable[[dict, object], dict]
+
+
+def phases(model) -> List[StepKind]:
     """The kinds of step a model takes, timed apart: TST's student and
     augmenter steps, SoKD's steps during and after the policy search (both
     switched on: TST's augmenter step and the student step during and after
     SoKD's search)."""
-    tst = hasattr(model, 'augmenter_phase')
+    tst = getattr(model, 'augmenter', None) is not None
+    search = getattr(model, 'feature_search', None)
     kinds = []
-    if hasattr(model, 'searching'):
+    if search is not None:
         hub = MessageHub.get_current_instance()
-        unit = 'epoch' if model.search_by_epoch else 'iter'
+        unit = 'epoch' if search.by_epoch else 'iter'
         prefix = 'student step ' if tst else ''
         for name, at in (('during search', 0), ('after search',
-                                                model.search_length)):
-
-            def before(at=at):
-                hub.update_info(unit, at)
-                if tst:
-                    model.augmenter_phase.fill_(False)
-
-            kinds.append((prefix + name, before))
+                                                search.length)):
+            kinds.append(
+                StepKind(
+                    prefix + name,
+                    lambda at=at: hub.update_info(unit, at),
+                    model.train_step))
     elif tst:
-        kinds.append(
-            ('student step', lambda: model.augmenter_phase.fill_(False)))
+        kinds.append(StepKind('student step', lambda: None, model.train_step))
     if tst:
         kinds.append(
-            ('augmenter step', lambda: model.augmenter_phase.fill_(True)))
-    return kinds or [('', lambda: None)]
+            StepKind('augmenter step', lambda: None,
+                     model.augmenter_train_step))
+    return kinds or [StepKind('', lambda: None, model.train_step)]

@@ -8,7 +8,7 @@ loader yields the originals, the student sees twice as many), so the ratio
 is right for the student; but TST's augmenter and SoKD's policy keep one
 learning rate in the reference at every batch size it trains (TST: SGD 0.01
 from 64 CIFAR originals to 16 COCO ones; SoKD: Adam 3e-4), so an algorithm
-names them in ``FIXED_LR_OPTIMIZERS`` and they are not scaled.
+names them in ``fixed_lr_optimizers`` and they are not scaled.
 """
 import functools
 
@@ -22,7 +22,7 @@ def fixed_lr_keys(model) -> tuple:
     """The optimizer keys ``model`` keeps out of ``auto_scale_lr``."""
     if is_model_wrapper(model):
         model = model.module
-    return tuple(getattr(model, 'FIXED_LR_OPTIMIZERS', ()))
+    return tuple(getattr(model, 'fixed_lr_optimizers', ()))
 
 
 def patch_auto_scale_lr() -> None:

@@ -134,9 +134,11 @@ class SoKDDistiller(ConfigurableDistiller):
         self.loss_feat = build_named(loss_feat, 'model.distiller.loss_feat')
         self.loss_dam_weight = loss_dam_weight
         self.loss_heatmap_weight = loss_heatmap_weight
+        # False only inside augmentation_off()
+        self.augmenting = True
         untargeted = [
             name for name, dam in self.dams.items()
-            if not getattr(dam, 'has_heatmap_target', True)
+            if not dam.has_heatmap_target
         ]
         if loss_heatmap_weight and untargeted:
             raise ValueError(
@@ -325,13 +327,11 @@ class SoKDDistiller(ConfigurableDistiller):
     def augmentation_off(self) -> Iterator[None]:
         """Every pair's teacher feature un-augmented inside the block (the
         reference's validation loss of its unrolled search)."""
-        for augment in self.feature_augments.values():
-            augment.bypassed = True
+        self.augmenting = False
         try:
             yield
         finally:
-            for augment in self.feature_augments.values():
-                augment.bypassed = False
+            self.augmenting = True
 
     def pair_features(self, pair: dict,
                       level: Optional[int]) -> List[torch.Tensor]:
@@ -398,7 +398,7 @@ class SoKDDistiller(ConfigurableDistiller):
         emphasis = self.sokd_pairs[name]['host_mode'] == 'emphasis'
         with autocast_off():
             student, teacher = to_float32((student, teacher))
-            augmented = augment(teacher)
+            augmented = augment(teacher, bypass=not self.augmenting)
             # emphasis: the DAM's terms do not reach the student
             out_s = dam(student.detach() if emphasis else student)
             out_t = dam(augmented)
@@ -414,21 +414,26 @@ class SoKDDistiller(ConfigurableDistiller):
                 zero=(student.detach() == 0).float().mean())
         return mask, augmented, terms
 
-    def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor, float]]:
+    def host_losses(self) -> Dict[str, torch.Tensor]:
+        """The host's losses as mmrazor's distiller computes them, but for
+        those SoKD replaces (computed on the refined features instead)."""
         refined = {
             p.get('host_loss')
             for p in self.sokd_pairs.values() if p['host_mode'] == 'replace'
         }
-        # the hosts SoKD refines are computed below, not by mmrazor's loop
-        mappings = self.loss_forward_mappings
-        self.loss_forward_mappings = {
-            k: v
-            for k, v in mappings.items() if k not in refined
-        }
-        try:
-            losses = super().compute_distill_losses()
-        finally:
-            self.loss_forward_mappings = mappings
+        losses = dict()
+        for name, mappings in self.loss_forward_mappings.items():
+            if name in refined:
+                continue
+            losses[name] = self.distill_losses[name](
+                **{
+                    key: self.get_record(**record)
+                    for key, record in mappings.items()
+                })
+        return losses
+
+    def compute_distill_losses(self) -> Dict[str, Union[torch.Tensor, float]]:
+        losses = self.host_losses()
         # one entry per refined level
         feats: List[torch.Tensor] = []
         dams: List[torch.Tensor] = []

@@ -71,6 +71,10 @@ class DistinctiveAreaDetector(BaseModule):
         init_cfg (dict, optional): mmengine init config.
     """
 
+    # its heatmap learns the teacher's activation energy (heatmap_loss);
+    # SoKDDistiller refuses loss_heatmap_weight > 0 for a DAM without one
+    has_heatmap_target = True
+
     def __init__(self,
                  in_channels: int,
                  feat_channels: int = 64,

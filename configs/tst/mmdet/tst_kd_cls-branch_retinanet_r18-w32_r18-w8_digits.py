@@ -19,7 +19,8 @@ optim_wrapper = dict(
     augmenter=_base_.tst_dense_augmenter_optim_wrapper)
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
-custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[3, 6], passes=1)]
+train_cfg = dict(
+    type='mmrazor.TSTEpochBasedTrainLoop', augment_epochs=[3, 6], passes=1)
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 # --auto-scale-lr: originals per step, 1 GPU x 4 (+ as many augmented)
 auto_scale_lr = dict(base_batch_size=4)

@@ -29,7 +29,8 @@ optim_wrapper = dict(
         loss_scale=512.0))
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
-custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[6, 12], passes=1)]
+train_cfg = dict(
+    type='mmrazor.TSTEpochBasedTrainLoop', augment_epochs=[6, 12], passes=1)
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 # exact resume: the random generators are saved in checkpoints
 default_hooks = dict(random_state=dict(type='RandomStateHook'))

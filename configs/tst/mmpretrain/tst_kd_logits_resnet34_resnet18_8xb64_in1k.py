@@ -63,8 +63,13 @@ param_scheduler = dict(
     architecture=dict(
         type='MultiStepLR', by_epoch=True, milestones=[40, 70], gamma=0.1),
     augmenter=[])
-train_cfg = dict(max_epochs=max_epochs)
-custom_hooks = [dict(type='TSTPhaseHook', augment_epochs=[10, 25], passes=5)]
+train_cfg = dict(
+    _delete_=True,  # the base's by_epoch=True names the default loop
+    type='TSTEpochBasedTrainLoop',
+    max_epochs=max_epochs,
+    val_interval=1,
+    augment_epochs=[10, 25],
+    passes=5)
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 
 default_scope = 'mmrazor'

@@ -24,7 +24,12 @@ max_iters = 80000
 # mmseg's pipeline (as the reference's mmseg fork), not the DIST config's
 train_dataloader = dict(
     batch_size=2, dataset=dict(pipeline=_base_.train_pipeline))
-train_cfg = dict(max_iters=max_iters, val_interval=8000)
+train_cfg = dict(
+    type='mmrazor.TSTIterBasedTrainLoop',
+    max_iters=max_iters,
+    val_interval=8000,
+    augment_iters=[0, 2232, 4464],
+    passes=1)
 model = dict(
     type='DenseTSTDistill',
     teacher=dict(
@@ -54,9 +59,6 @@ param_scheduler = dict(
             by_epoch=False)
     ],
     augmenter=[])
-custom_hooks = [
-    dict(type='TSTPhaseHook', augment_iters=[0, 2232, 4464], passes=1)
-]
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 # exact resume: the random generators are saved in checkpoints
 default_hooks = dict(random_state=dict(type='RandomStateHook'))

@@ -19,9 +19,10 @@ optim_wrapper = dict(
     augmenter=_base_.tst_dense_augmenter_optim_wrapper)
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
-custom_hooks = [
-    dict(type='TSTPhaseHook', augment_iters=[250, 500, 750], passes=1)
-]
+train_cfg = dict(
+    type='mmrazor.TSTIterBasedTrainLoop',
+    augment_iters=[250, 500, 750],
+    passes=1)
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 # --auto-scale-lr: originals per step, 1 GPU x 8 (+ as many augmented)
 auto_scale_lr = dict(base_batch_size=8)

@@ -52,7 +52,7 @@ optim_wrapper = dict(
         loss_scale='dynamic'))
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
-# only_stage_one: the augmenter is not trained (no TSTPhaseHook)
+# only_stage_one: the augmenter is not trained (the plain train loop: no augmenter phases)
 custom_hooks = []
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 

@@ -48,12 +48,13 @@ optim_wrapper = dict(
         loss_scale='dynamic'))
 param_scheduler = dict(
     _delete_=True, architecture=_base_.param_scheduler, augmenter=[])
-custom_hooks = [
-    dict(
-        type='TSTPhaseHook',
-        augment_epochs=[32, 62, 92, 122, 152, 182, 212],
-        passes=5)
-]
+train_cfg = dict(
+    _delete_=True,  # the base's by_epoch=True names the default loop
+    type='TSTEpochBasedTrainLoop',
+    max_epochs=_base_.train_cfg.max_epochs,
+    val_interval=_base_.train_cfg.val_interval,
+    augment_epochs=[32, 62, 92, 122, 152, 182, 212],
+    passes=5)
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 
 default_scope = 'mmrazor'
