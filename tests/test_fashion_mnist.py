@@ -4,17 +4,16 @@ and the benchmark's plan over the two student families."""
 import gzip
 import os.path as osp
 import shutil
-import sys
 
 import numpy as np
 import pytest
 from mmengine.config import Config
+from test_benchmark import load_tool
 
 from tstkd_plugin.datasets import DEBIAN_FASHION_MNIST, LocalFashionMNIST
 from conftest import REPO, write_fashion_mnist_idx
 
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
-import benchmark  # noqa: E402
+benchmark = load_tool('benchmark')
 
 
 def _raw(folder, name):

@@ -1,5 +1,5 @@
 # Copyright (c) tstkd_plugin contributors.
-"""TST + SoKD + DIST in one algorithm (TSTSoKDDistill)."""
+"""TST + SoKD + DIST in one algorithm (TSTSoKDDistill, ComposedDistill)."""
 import os.path as osp
 
 import pytest
@@ -128,3 +128,47 @@ def test_augmenter_key_must_be_a_child_of_the_algorithm(demo_data, tmp_path):
             match=r"^optim_wrapper\.augmentor: not a "
             r"child of TSTSoKDDistill.*\['augmenter'\]"):
         runner.build_optim_wrapper(runner.optim_wrapper)
+
+
+def test_composed_distill_with_its_parts_in_the_config_is_the_method(
+        demo_data, tmp_path):
+    """``ComposedDistill`` with TST's and SoKD's parts named in the config
+    is ``TSTSoKDDistill``: the same parameters, and the same losses of an
+    augmenter step and a student step on the same batch."""
+
+    def as_parts(cfg):
+        cfg.model.type = 'ComposedDistill'
+        cfg.model.augmenter_objective = dict(type='TSTObjective')
+        cfg.model.feature_search = dict(
+            type='SoKDPolicySearch',
+            search_epochs=cfg.model.pop('search_epochs'))
+
+    logs, names = [], []
+    for edit in (None, as_parts):
+        runner = built_runner(COMPOSED, demo_data, tmp_path, 16, 8, edit)
+        model, optim = runner.model, runner.optim_wrapper
+        batch = next(
+            iter(runner.build_dataloader(runner.cfg.train_dataloader)))
+        MessageHub.get_current_instance().update_info('epoch', 0)
+        torch.manual_seed(0)
+        logs.append([
+            model.augmenter_train_step(batch, optim),
+            model.train_step(batch, optim)
+        ])
+        names.append((type(model).__name__, sorted(model.state_dict())))
+    assert [n for n, _ in names] == ['TSTSoKDDistill', 'ComposedDistill']
+    assert names[0][1] == names[1][1]
+    for named, composed in zip(*logs):
+        assert named.keys() == composed.keys()
+        for key in named:
+            assert torch.equal(
+                torch.as_tensor(named[key]),
+                torch.as_tensor(composed[key])), key
+
+
+def test_no_algorithm_inherits_from_two():
+    """Methods combine by parts, not by multiple inheritance."""
+    import tstkd_plugin.algorithms as algorithms
+    classes = [getattr(algorithms, name) for name in algorithms.__all__]
+    assert len(classes) >= 12
+    assert [c.__name__ for c in classes if len(c.__bases__) > 1] == []

@@ -8,6 +8,7 @@ from mmengine.dist.utils import get_comm_device
 from mmengine.logging import MessageHub
 
 from ..utils import unwrap
+from .student_counter import student_counter
 
 # the message hub's keys: mmengine saves its runtime info in every
 # checkpoint and restores it on resume, before the train loop runs
@@ -135,6 +136,13 @@ class AugmenterPhases:
                 scaler=None if scaler is None else scaler.state_dict()))
 
     # -- the phase ----------------------------------------------------------
+    def due(self) -> Optional[int]:
+        """The student epoch or iteration now if a phase runs before it,
+        else None (:func:`.student_counter.student_counter`;
+        SoKD's search decides by the same counter)."""
+        now = student_counter(self.unit)
+        return now if now in self.points else None
+
     def run(self, runner, at: int, batches: Callable[[],
                                                      Iterable[dict]]) -> None:
         """The phase before student epoch/iteration ``at``: the passes it

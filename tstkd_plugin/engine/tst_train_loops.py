@@ -99,8 +99,9 @@ class TSTEpochBasedTrainLoop(EpochBasedTrainLoop):
     def run_epoch(self) -> None:
         """Hooks, augmenter phase, student iterations (class docstring)."""
         self.runner.call_hook('before_train_epoch')
-        if self._epoch in self.phases.points:
-            self.phases.run(self.runner, self._epoch, self._pass_batches)
+        at = self.phases.due()
+        if at is not None:
+            self.phases.run(self.runner, at, self._pass_batches)
         self.runner.model.train()
         for idx, data_batch in enumerate(self.dataloader):
             self.run_iter(idx, data_batch)
@@ -166,8 +167,9 @@ class TSTIterBasedTrainLoop(IterBasedTrainLoop):
         """Hooks, augmenter phase if due, the student's step, hooks."""
         self.runner.call_hook(
             'before_train_iter', batch_idx=self._iter, data_batch=data_batch)
-        if self._iter in self.phases.points:
-            self.phases.run(self.runner, self._iter, self._pass_batches)
+        at = self.phases.due()
+        if at is not None:
+            self.phases.run(self.runner, at, self._pass_batches)
         outputs = self.runner.model.train_step(
             data_batch, optim_wrapper=self.runner.optim_wrapper)
         self.runner.call_hook(

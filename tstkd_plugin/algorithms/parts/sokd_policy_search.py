@@ -4,12 +4,12 @@ from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.dist import all_reduce_params, get_world_size
-from mmengine.logging import MessageHub
 from mmengine.optim import AmpOptimWrapper, OptimWrapper, OptimWrapperDict
 from torch import nn
 from torch.func import functional_call
 
 from ...engine.one_scaler_step import step_on_one_backward
+from ...engine.student_counter import student_counter
 from ...registry import TASK_UTILS
 from ...utils import unwrap
 
@@ -93,11 +93,10 @@ class SoKDPolicySearch:
         self.unroll_lr = unroll_lr
 
     def searching(self) -> bool:
-        """Whether the policy is still being searched, from the runner's
-        epoch/iteration (published in mmengine's message hub)."""
-        info = MessageHub.get_current_instance().runtime_info
-        now = info.get('epoch' if self.by_epoch else 'iter', 0)
-        return now < self.length
+        """Whether the policy is still being searched, from the student's
+        epoch/iteration (as TST's phases)."""
+        return student_counter(
+            'epoch' if self.by_epoch else 'iter') < self.length
 
     def check_amp(self, optim_wrapper: OptimWrapperDict) -> None:
         """Refuse AMP wrappers with the unrolled search (see
