@@ -230,9 +230,19 @@ def set_epoch(epoch: int) -> None:
     MessageHub.get_current_instance().update_info('epoch', epoch)
 
 
-def test_gradients_reach_every_learnable_parameter(demo_data, tmp_path):
+def test_gradients_reach_every_learnable_parameter(demo_data, tmp_path,
+                                                   monkeypatch):
     runner = sokd_runner(demo_data, tmp_path)
     model = runner.model
+    drawn = []  # the sub-policy each FeatureAugment call drew
+    gumbel_softmax = torch.nn.functional.gumbel_softmax
+
+    def recording(*args, **kwargs):
+        weights = gumbel_softmax(*args, **kwargs)
+        drawn.append(int(weights.argmax()))
+        return weights
+
+    monkeypatch.setattr(torch.nn.functional, 'gumbel_softmax', recording)
     data = model.data_preprocessor(
         next(iter(runner.build_dataloader(runner.cfg.train_dataloader))), True)
     torch.manual_seed(0)
@@ -247,7 +257,8 @@ def test_gradients_reach_every_learnable_parameter(demo_data, tmp_path):
     assert not any(p.requires_grad for p in model.teacher.parameters())
     augment = model.distiller.feature_augments['layer2']
     assert augment.subpolicy_logits.grad.abs().sum() > 0
-    used = augment.sub_policies[augment.last_subpolicy]
+    assert len(drawn) == 1  # one refined level, one draw
+    used = augment.sub_policies[drawn[0]]
     grads = dict(zip(augment.op_names, augment.probability_logits.grad))
     assert all(grads[name] != 0 for name in used)
     assert all(grads[name] == 0 for name in augment.op_names

@@ -96,7 +96,6 @@ class FeatureAugment(LearnedPolicy, nn.Module):
         self.magnitude_logits = nn.Parameter(
             init_logits('init_magnitude', init_magnitude,
                         self.magnitude_names))
-        self.last_subpolicy: Optional[int] = None
 
     @property
     def subpolicy_probabilities(self) -> Dict[str, float]:
@@ -133,7 +132,6 @@ class FeatureAugment(LearnedPolicy, nn.Module):
             weight = weights[subpolicy]
         else:
             weight = x.new_ones(())
-        self.last_subpolicy = subpolicy
         batch = x.shape[0]
         out = x
         for name in self.sub_policies[subpolicy]:

@@ -23,5 +23,6 @@ class TSTPhaseHook(Hook):
         raise ValueError(
             'custom_hooks: TSTPhaseHook is replaced by the train loop '
             f"train_cfg=dict(type='TST{unit}BasedTrainLoop', {keys}, ...) "
-            'with the max_epochs/max_iters and val_interval you had; drop '
-            'the hook from custom_hooks')
+            'with the max_epochs/max_iters and val_interval you had (and '
+            '_delete_=True where the base train_cfg has by_epoch); drop the '
+            'hook from custom_hooks')
