@@ -59,8 +59,10 @@ def test_refined_host_is_the_reference_formula_on_a_given_mask(
     dam = distiller.dams['hint']
     monkeypatch.setattr(dam, 'regions', lambda output: mask)
     shift = torch.randn(1, 8, 1, 1)
-    monkeypatch.setattr(distiller.feature_augments['hint'], 'forward',
-                        lambda f: f + shift)
+    monkeypatch.setattr(
+        distiller.feature_augments['hint'],
+        'forward',
+        lambda f, bypass=False: f if bypass else f + shift)
     losses = run(distiller, student, teacher, x)
     assert 'loss_sokd_feat' not in losses  # the host's loss is refined
     f_s = distiller.connectors['hint'](student(x))
@@ -112,8 +114,10 @@ def test_emphasis_keeps_the_host_and_adds_the_masked_term(monkeypatch):
     mask = (torch.rand(2, 1, 12, 12) > 0.6).float()
     monkeypatch.setattr(distiller.dams['hint'], 'regions', lambda output: mask)
     shift = torch.randn(1, 8, 1, 1)
-    monkeypatch.setattr(distiller.feature_augments['hint'], 'forward',
-                        lambda f: f + shift)
+    monkeypatch.setattr(
+        distiller.feature_augments['hint'],
+        'forward',
+        lambda f, bypass=False: f if bypass else f + shift)
     losses = run(distiller, student, teacher, x)
     f_s = distiller.connectors['hint'](student(x))
     f_t = teacher(x).detach()
@@ -282,8 +286,10 @@ def test_a_multi_level_host_is_refined_at_its_pairs_levels_only(monkeypatch):
     monkeypatch.setattr(distiller.dams['level0'], 'regions',
                         lambda output: mask)
     shift = torch.randn(1, 8, 1, 1)
-    monkeypatch.setattr(distiller.feature_augments['level0'], 'forward',
-                        lambda f: f + shift)
+    monkeypatch.setattr(
+        distiller.feature_augments['level0'],
+        'forward',
+        lambda f, bypass=False: f if bypass else f + shift)
     losses = run(distiller, student, teacher, x)
     assert 'loss_sokd_feat' not in losses
     s0, s1 = distiller.connectors['review']([student[0](x), student(x)])
