@@ -4,9 +4,9 @@
 # (.venv-oldest/, torch 2.1.2); `make lint` runs flake8, isort and yapf
 # (settings in setup.cfg). CI runs lint, then both test targets.
 # The suite runs in this many processes (pytest-xdist; each uses one torch
-# thread). 2 on the project's 2-core machines: `make test` 930 tests in
-# 5.2 min, `make test-oldest` 845 in 3.3 min (2026-12-05; 9.3 and 7.6 min on
-# 2026-12-04's slower machine). -rs lists every skipped test with its reason.
+# thread). 2 on the project's 2-core machines: `make test` 987 tests in
+# 8.8 min, `make test-oldest` 900 in 6.1 min (2026-12-06; 5.2 and 3.3 min
+# for 930 and 845 tests on 2026-12-05's faster machine). -rs lists every skipped test with its reason.
 TEST_WORKERS ?= 2
 PYTEST_ARGS := -n $(TEST_WORKERS) --dist worksteal --durations=15 -rs
 VENV := .venv
