@@ -43,14 +43,6 @@ class TSTDistill(ComposedDistill):
             **kwargs)
 
 
-def _dense_objective(eps, logit_clamp, regression_keys, regression_clip,
-                     min_box_size, ignore_index,
-                     teacher_loss_keys) -> DenseTSTObjective:
-    return DenseTSTObjective(eps, logit_clamp, regression_keys,
-                             regression_clip, min_box_size, ignore_index,
-                             teacher_loss_keys)
-
-
 @MODELS.register_module()
 class DenseTSTDistill(ComposedDistill):
     """TST for detectors and segmentors (mmdet, mmseg):
@@ -82,11 +74,14 @@ class DenseTSTDistill(ComposedDistill):
                  **kwargs) -> None:
         super().__init__(
             augmenter=augmenter,
-            augmenter_objective=_dense_objective(eps, logit_clamp,
-                                                 regression_keys,
-                                                 regression_clip, min_box_size,
-                                                 ignore_index,
-                                                 teacher_loss_keys),
+            augmenter_objective=DenseTSTObjective(
+                eps=eps,
+                logit_clamp=logit_clamp,
+                regression_keys=regression_keys,
+                regression_clip=regression_clip,
+                min_box_size=min_box_size,
+                ignore_index=ignore_index,
+                teacher_loss_keys=teacher_loss_keys),
             **kwargs)
 
 
@@ -122,11 +117,11 @@ class SoKDDistill(ComposedDistill):
 
 
 @MODELS.register_module()
-class TSTSoKDDistill(ComposedDistill):
+class TSTSoKDDistill(TSTDistill):
     """TST and SoKD switched on together, on top of the distiller's host
     losses (e.g. DIST): TST augments the inputs, SoKD the teacher's
-    features. :class:`ComposedDistill` with TST's augmenter and objective
-    and SoKD's policy search.
+    features. :class:`TSTDistill` (TST's augmenter and objective) with SoKD's
+    policy search.
 
     - Augmenter phases (the TST train loops): TST's augmenter step,
       unchanged (SoKD is not involved, the objective is on the logits).
@@ -142,18 +137,14 @@ class TSTSoKDDistill(ComposedDistill):
 
     Args:
         augmenter (dict): TST's augmenter (see :class:`TSTDistill`).
-        eps (float): TST's bounded student term. Defaults to 1e-6.
-        logit_clamp (float, optional): See ``TSTObjective``. Defaults to
-            None.
         search_epochs, search_iters, search, unroll_lr: SoKD's search
             (see ``SoKDPolicySearch``).
-        **kwargs: The arguments of ``CheckedSingleTeacherDistill``.
+        **kwargs: The arguments of :class:`TSTDistill` (``eps``,
+            ``logit_clamp``, ...).
     """
 
     def __init__(self,
                  augmenter: dict,
-                 eps: float = 1e-6,
-                 logit_clamp: Optional[float] = None,
                  search_epochs: Optional[int] = None,
                  search_iters: Optional[int] = None,
                  search: str = 'first_order',
@@ -161,7 +152,6 @@ class TSTSoKDDistill(ComposedDistill):
                  **kwargs) -> None:
         super().__init__(
             augmenter=augmenter,
-            augmenter_objective=TSTObjective(eps, logit_clamp),
             feature_search=SoKDPolicySearch(search_epochs, search_iters,
                                             search, unroll_lr),
             **kwargs)
@@ -192,41 +182,25 @@ class StudentRoIsDistill(ComposedDistill):
 
 
 @MODELS.register_module()
-class TSTStudentRoIsDistill(ComposedDistill):
+class TSTStudentRoIsDistill(DenseTSTDistill):
     """TST for two-stage detectors whose distillation needs the teacher to
-    score the student's RoIs: :class:`ComposedDistill` with TST's augmenter
-    and ``DenseTSTObjective`` (as :class:`DenseTSTDistill`) and
-    ``StudentRoIs`` (as :class:`StudentRoIsDistill`).
+    score the student's RoIs: :class:`DenseTSTDistill` (TST's augmenter and
+    ``DenseTSTObjective``) with ``StudentRoIs`` (as
+    :class:`StudentRoIsDistill`).
 
     Args:
         augmenter (dict): Config of ``LearnableAugment``.
         student_rois_source, teacher_stages: As
             :class:`StudentRoIsDistill`'s.
-        regression_keys, regression_clip, min_box_size, ignore_index,
-        logit_clamp, teacher_loss_keys, eps: As :class:`DenseTSTDistill`'s.
-        **kwargs: The arguments of ``CheckedSingleTeacherDistill``.
+        **kwargs: The arguments of :class:`DenseTSTDistill`.
     """
-
-    default_objective = DenseTSTObjective
 
     def __init__(self,
                  augmenter: dict,
                  student_rois_source: str = 'roi_head.bbox_roi_extractor',
                  teacher_stages: Optional[Sequence[int]] = None,
-                 regression_keys: Sequence[str] = ('bbox', 'iou', 'reg'),
-                 regression_clip: float = 1.0,
-                 min_box_size: float = 2.0,
-                 ignore_index: int = 255,
-                 logit_clamp: Optional[float] = 10.0,
-                 teacher_loss_keys: Optional[Sequence[str]] = None,
-                 eps: float = 1e-6,
                  **kwargs) -> None:
         super().__init__(
             augmenter=augmenter,
-            augmenter_objective=_dense_objective(eps, logit_clamp,
-                                                 regression_keys,
-                                                 regression_clip, min_box_size,
-                                                 ignore_index,
-                                                 teacher_loss_keys),
             student_rois=StudentRoIs(student_rois_source, teacher_stages),
             **kwargs)
