@@ -153,6 +153,22 @@ def _list_keys(value, prefix=''):
         yield from _list_keys(item, f'{prefix}{key}.')
 
 
+def _is_constructor_argument(cfg, key: str) -> bool:
+    """Whether ``key`` names an argument, left at its default, of the
+    plugin's registered class that the dict above it builds."""
+    from tstkd_plugin.registry import MODELS
+    parent, _, argument = key.rpartition('.')
+    try:
+        built = cfg
+        for part in parent.split('.'):
+            built = built[part]
+        cls = MODELS.get(built['type'])
+    except (KeyError, TypeError):
+        return False
+    return cls is not None and \
+        argument in inspect.signature(cls).parameters
+
+
 def test_every_ablation_overrides_keys_its_configs_have(tmp_path):
     # a misspelt override would be added silently by the config merge and
     # the ablation would measure the unchanged config
@@ -183,9 +199,11 @@ def test_every_ablation_overrides_keys_its_configs_have(tmp_path):
                 if key.startswith('val_dataloader.dataset.') and \
                         key.rsplit('.', 1)[1] in dataset_arguments:
                     continue  # an argument of the dataset (held-out data)
-                # a leaf, or a dict the override replaces whole
+                # a leaf, a dict the override replaces whole, or an
+                # argument of the registered class the key's dict builds
                 assert key in keys or any(
-                    k.startswith(key + '.') for k in keys), \
+                    k.startswith(key + '.') for k in keys
+                ) or _is_constructor_argument(cfg, key), \
                     f'{name}: {method}: {key}'
                 checked += 1
     assert checked >= 6

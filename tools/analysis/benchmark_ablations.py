@@ -22,8 +22,10 @@ the same change.
   Fashion-MNIST ResNet-18 w8 students, scored on 5,000 held-out training
   images (the ones after the 2,000 they train on), to choose SoKD's
   default without the test set: the reference's recipe, the emphasis on the
-  host kept (the masked term at weight 0, 10 or 100), its feature
-  augmentation alone (mask = 1) and its DAM alone (no augmentation).
+  host kept (the masked term at weight 0, 1, 3, 10 or 100), its feature
+  augmentation alone (mask = 1), its DAM alone (no augmentation), only the
+  operations that keep activations in place, and the search's kind
+  (the reference's unrolled step), length (all 8 epochs) and policy lr.
 - ``fmnist-sokd-<family>``: FitNet, FitNet+SoKD (the chosen variant) and
   FitNet+SoKD (parity), SoKD as the reference's code, on the test set, per
   student family (the benchmark's runs where its work
@@ -174,6 +176,22 @@ SOKD_HELD_OUT_VARIANTS = {
     'emphasis-10-no-augment':
     ('FitNet+SoKD', ['model.distiller.feature_augment.init_probability=1e-06'
                      ]),
+    # the masked term at the scale of a small fraction of the host's
+    'emphasis-1': ('FitNet+SoKD', ['model.distiller.loss_feat.loss_weight=1']),
+    'emphasis-3': ('FitNet+SoKD', ['model.distiller.loss_feat.loss_weight=3']),
+    # only the operations that keep each teacher activation where it is
+    # (a warped target is a misaligned one: the student's input is not)
+    'emphasis-10-aligned-ops': ('FitNet+SoKD', [
+        'model.distiller.feature_augment.ops=[Cutout,GaussianNoise,'
+        'ChannelDrop]'
+    ]),
+    # the search: the reference's bi-level step, over the whole training,
+    # at the reference's policy lr
+    'emphasis-10-unrolled': ('FitNet+SoKD', ['model.search=unrolled_implicit'
+                                             ]),
+    'emphasis-10-search-8': ('FitNet+SoKD', ['model.search_epochs=8']),
+    'emphasis-10-policy-lr-3e-4':
+    ('FitNet+SoKD', ['optim_wrapper.feature_augment.optimizer.lr=0.0003']),
 }
 
 
