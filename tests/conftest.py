@@ -3,6 +3,7 @@
 # must be in place before mmrazor loads)
 """Shared fixtures: small real demo data and configs pointed at it."""
 import copy
+import importlib.util
 import os
 import os.path as osp
 import socket
@@ -107,6 +108,16 @@ if os.environ.get('PYTEST_XDIST_WORKER'):
 
 CONFIGS = osp.join(REPO, 'configs')
 DEMO_PREFIX = 'data/demo'
+
+
+def load_script(path: str, name: str) -> Any:
+    """The module of a script that is not part of a package (a tool,
+    ``setup.py``), loaded from ``path`` (relative to the repository) under
+    ``name``; what it runs only as ``__main__`` does not run."""
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_python(args: List[str],

@@ -1,20 +1,15 @@
 # Copyright (c) tstkd_plugin contributors.
 """tools/analysis/benchmark.py: its table and plot from measured results (the
 runs themselves are the benchmark, not a test)."""
-import importlib.util
 import inspect
 import json
 import os.path as osp
 
-from conftest import REPO, flatten
+from conftest import flatten, load_script
 
 
 def load_tool(name: str = 'benchmark'):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', 'analysis', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(osp.join('tools', 'analysis', f'{name}.py'), name)
 
 
 load_benchmark = load_tool

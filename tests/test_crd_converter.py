@@ -2,7 +2,6 @@
 """tools/model_converters/crd_cifar_to_tstkd.py on state dicts with CRD's
 key names and shapes (CRD's WRN: ``block<i>.layer.<j>``, ``convShortcut``,
 the last BN ``bn1``, the classifier ``fc``)."""
-import importlib.util
 import os.path as osp
 import re
 
@@ -11,7 +10,7 @@ import torch
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
-from conftest import CONFIGS, REPO, run_python
+from conftest import CONFIGS, REPO, load_script, run_python
 
 TOOL = osp.join(REPO, 'tools', 'model_converters', 'crd_cifar_to_tstkd.py')
 WRN = osp.join(CONFIGS, 'baselines', 'mmpretrain', 'cifar100',
@@ -19,10 +18,7 @@ WRN = osp.join(CONFIGS, 'baselines', 'mmpretrain', 'cifar100',
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('crd_cifar_to_tstkd', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL, 'crd_cifar_to_tstkd')
 
 
 def zoo_model(name: str) -> torch.nn.Module:

@@ -2,20 +2,16 @@
 """tools/misc/gpu_evidence.py --dry-run on the project's stack: every stage
 of the GPU evidence kit runs to its report on the CPU (tiny sizes), so that
 a session lent a GPU spends its minutes measuring, not debugging."""
-import importlib.util
 import json
 import os.path as osp
 
-from conftest import REPO, run_python
+from conftest import REPO, load_script, run_python
 
 TOOL = osp.join(REPO, 'tools', 'misc', 'gpu_evidence.py')
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('gpu_evidence', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL, 'gpu_evidence')
 
 
 def test_dry_run_reports_every_stage(tmp_path, fashion_mnist_idx):

@@ -1,7 +1,6 @@
 # Copyright (c) tstkd_plugin contributors.
 """tools/misc/gpu_smoke.py on a machine without CUDA: it says so and exits 0;
 its arguments, its plan, and the runs it configures (trained here on CPU)."""
-import importlib.util
 import os
 import os.path as osp
 
@@ -9,7 +8,7 @@ import pytest
 from mmengine.runner import Runner
 
 from tstkd_plugin.apis import optim_wrapper_cfgs
-from conftest import REPO, run_python
+from conftest import REPO, load_script, run_python
 
 TOOL = osp.join(REPO, 'tools', 'misc', 'gpu_smoke.py')
 
@@ -17,10 +16,7 @@ TOOL = osp.join(REPO, 'tools', 'misc', 'gpu_smoke.py')
 @pytest.fixture
 def smoke(monkeypatch):
     monkeypatch.syspath_prepend(osp.join(REPO, 'tools', 'misc'))
-    spec = importlib.util.spec_from_file_location('gpu_smoke', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TOOL, 'gpu_smoke')
 
 
 def test_without_cuda_it_says_so_and_exits_0():

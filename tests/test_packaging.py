@@ -15,7 +15,7 @@ import yaml
 from mmengine.config import Config
 from packaging.requirements import Requirement
 
-from conftest import REPO, run_python, use_stand_in_teacher
+from conftest import REPO, load_script, run_python, use_stand_in_teacher
 
 MMPRETRAIN_TRAIN = osp.join(
     osp.dirname(importlib.util.find_spec('mmpretrain').origin), '.mim',
@@ -24,11 +24,7 @@ KD_DEMO = 'baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py'
 
 
 def load_setup():
-    spec = importlib.util.spec_from_file_location('tstkd_setup',
-                                                  osp.join(REPO, 'setup.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # setup() runs only as a script
-    return module
+    return load_script('setup.py', 'tstkd_setup')
 
 
 def names(requirements):

@@ -12,8 +12,8 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from conftest import (REPO, run_python, small_run_cfg, train_on_two_cpu_ranks,
-                      use_stand_in_teacher)
+from conftest import (REPO, load_script, run_python, small_run_cfg,
+                      train_on_two_cpu_ranks, use_stand_in_teacher)
 
 STUDENT_CLS = 'configs/baselines/mmpretrain/resnet18-w8_digits.py'
 KD_CLS = 'configs/baselines/mmpretrain/kd_logits_resnet18-w32_resnet18-w8_digits.py'  # noqa: E501
@@ -26,11 +26,8 @@ MMPRETRAIN_TOOLS = osp.join(
 
 def _load_tool(name: str):
     """``name``: the tool's path under tools/, without ``.py``."""
-    spec = importlib.util.spec_from_file_location(
-        f'tool_{osp.basename(name)}', osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(
+        osp.join('tools', f'{name}.py'), f'tool_{osp.basename(name)}')
 
 
 @pytest.mark.parametrize('flag', ['--local_rank', '--local-rank'])
@@ -570,10 +567,7 @@ def test_run_demo_data_reaches_every_config():
 
 
 def test_demo_table_gives_each_method_its_difference_to_its_host():
-    spec = importlib.util.spec_from_file_location(
-        'run_demo', osp.join(REPO, 'tools', 'misc', 'run_demo.py'))
-    run_demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run_demo)
+    run_demo = _load_tool('misc/run_demo')
 
     def runs(*values):
         return [{'accuracy/top1': v, 'minutes': 1.0} for v in values]
