@@ -23,3 +23,14 @@ tst_model_wrapper_cfg = dict(
     type='MMSeparateDistributedDataParallel',
     broadcast_buffers=False,
     find_unused_parameters=False)
+# The digits demos' phases (the TST and TST + SoKD + DIST classification
+# demos): before epochs 2 and 5, 2 passes each, with the reference's policy
+# (the loop's defaults), stated for ablations. A config adds its base's
+# max_epochs and val_interval (train_cfg = dict(_delete_=True, ...): the
+# base's by_epoch=True names the default loop).
+tst_demo_train_loop = dict(
+    type='TSTEpochBasedTrainLoop',
+    augment_epochs=[2, 5],
+    passes=2,
+    fresh_optimizer=True,
+    plateau_decay=dict(factor=0.9, min_drop=0.02, min_relative_drop=0.02))

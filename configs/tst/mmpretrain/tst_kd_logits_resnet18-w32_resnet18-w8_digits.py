@@ -24,16 +24,11 @@ param_scheduler = dict(
     architecture=dict(
         type='CosineAnnealingLR', by_epoch=True, T_max=_base_.max_epochs),
     augmenter=[])
-# the reference's policy (the loop's defaults), stated for ablations
 train_cfg = dict(
-    _delete_=True,  # the base's by_epoch=True names the default loop
-    type='TSTEpochBasedTrainLoop',
+    _base_.tst_demo_train_loop,
+    _delete_=True,
     max_epochs=_base_.train_cfg.max_epochs,
-    val_interval=_base_.train_cfg.val_interval,
-    augment_epochs=[2, 5],
-    passes=2,
-    fresh_optimizer=True,
-    plateau_decay=dict(factor=0.9, min_drop=0.02, min_relative_drop=0.02))
+    val_interval=_base_.train_cfg.val_interval)
 
 model_wrapper_cfg = _base_.tst_model_wrapper_cfg
 # --auto-scale-lr: originals per step, 1 GPU x 16 (+ as many augmented)

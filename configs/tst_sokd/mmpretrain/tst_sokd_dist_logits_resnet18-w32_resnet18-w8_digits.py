@@ -14,15 +14,10 @@ train_dataloader = dict(batch_size=16)
 model = dict(type='TSTSoKDDistill', augmenter=_base_.tst_augmenter)
 optim_wrapper = dict(augmenter=_base_.tst_augmenter_optim_wrapper)
 param_scheduler = dict(augmenter=[])
-# the reference's policy (the loop's defaults), as the TST config
 train_cfg = dict(
-    _delete_=True,  # the base's by_epoch=True names the default loop
-    type='TSTEpochBasedTrainLoop',
+    _base_.tst_demo_train_loop,
+    _delete_=True,
     max_epochs=_base_.train_cfg.max_epochs,
-    val_interval=_base_.train_cfg.val_interval,
-    augment_epochs=[2, 5],
-    passes=2,
-    fresh_optimizer=True,
-    plateau_decay=dict(factor=0.9, min_drop=0.02, min_relative_drop=0.02))
+    val_interval=_base_.train_cfg.val_interval)
 # --auto-scale-lr: originals per step, 1 GPU x 16 (+ as many augmented)
 auto_scale_lr = dict(base_batch_size=16)
