@@ -112,8 +112,9 @@ DEMO_PREFIX = 'data/demo'
 
 def load_script(path: str, name: str) -> Any:
     """The module of a script that is not part of a package (a tool,
-    ``setup.py``), loaded from ``path`` (relative to the repository) under
-    ``name``; what it runs only as ``__main__`` does not run."""
+    ``setup.py``), loaded from ``path`` (relative to the repository, or
+    absolute) under ``name``; what it runs only as ``__main__`` does not
+    run."""
     spec = importlib.util.spec_from_file_location(name, osp.join(REPO, path))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
