@@ -7,6 +7,7 @@ import importlib.metadata
 import importlib.util
 import os.path as osp
 import re
+import shutil
 import subprocess
 import sys
 
@@ -117,12 +118,26 @@ def test_outside_config_trains_with_the_task_librarys_own_tool(outside_config):
 @pytest.fixture(scope='module')
 def installed_wheel(tmp_path_factory):
     """The package as `pip install .` installs it, into a folder of its
-    own."""
+    own. Built from a copy of the tracked files: pip builds in the source
+    tree, and setup.py's build replaces ``tstkd_plugin/.mim``'s links by
+    copies there (the checkout's editable install would then resolve
+    ``tstkd_plugin::`` configs to a stale copy, and tests running beside
+    this one would read a half-copied folder)."""
     root = tmp_path_factory.mktemp('wheel')
+    source = root / 'source'
+    tracked = subprocess.run(['git', 'ls-files', '-z'],
+                             cwd=REPO,
+                             check=True,
+                             capture_output=True,
+                             text=True).stdout.split('\0')
+    for path in filter(None, tracked):
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(osp.join(REPO, path), source / path)
     subprocess.run([
         sys.executable, '-m', 'pip', 'wheel', '--no-deps',
         '--no-build-isolation', '-q', '-w',
-        str(root / 'dist'), REPO
+        str(root / 'dist'),
+        str(source)
     ],
                    check=True,
                    capture_output=True)
